@@ -1,0 +1,17 @@
+//! FE2 License Manager core: every business rule of FE2 licenses lives here once.
+//!
+//! The reference shop, the desktop app and the command line all call this crate, so a
+//! price, an eligibility decision or the license file format cannot differ between them.
+
+pub mod clock;
+pub mod eligibility;
+pub mod email;
+pub mod error;
+pub mod expiry;
+pub mod license_file;
+pub mod model;
+pub mod money;
+pub mod pricing;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::{Error, Result};

@@ -1,0 +1,22 @@
+# Shared helpers of scripts/test.sh and scripts/demo.sh. Sourced, not run.
+
+section() { printf '\n==== %s\n' "$*"; }
+
+# Debian packages: WebKitGTK for the app, D-Bus + gnome-keyring for the real Secret Service,
+# Xvfb + WebKitWebDriver for the end-to-end tests. Installed only when one is missing.
+SYSTEM_PACKAGES=(libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev libxdo-dev
+  libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev webkit2gtk-driver xvfb xauth
+  gnome-keyring dbus-daemon dbus-x11 fonts-dejavu-core)
+
+install_system_packages() {
+  local missing=()
+  for p in "${SYSTEM_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    section "Installing Debian packages: ${missing[*]}"
+    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test suite of the project. Installs what it needs first (idempotent).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+install_system_packages
+section "Rust: format and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+section "Rust: unit, property and integration tests"
+cargo test --workspace --locked
