@@ -1,0 +1,45 @@
+import { describe, expect, test } from 'vitest';
+import { formatDate, formatDateTime, formatMoney, formatPercent } from '../src/lib/format';
+import { locale } from '../src/i18n/index.svelte';
+import { de } from '../src/i18n/de';
+import { en } from '../src/i18n/en';
+
+describe('formatting', () => {
+  test('money in German is re-punctuated text, never a float', () => {
+    locale.lang = 'de';
+    expect(formatMoney('1234.56')).toBe('1.234,56 €');
+    expect(formatMoney('71.59')).toBe('71,59 €');
+    expect(formatMoney('0.1')).toBe('0,10 €');
+    expect(formatMoney('-5.00')).toBe('-5,00 €');
+    expect(formatMoney('1234567.89')).toBe('1.234.567,89 €');
+    // A float would print 90071992547409.91 as ...9.92 or worse.
+    expect(formatMoney('90071992547409.91')).toBe('90.071.992.547.409,91 €');
+    expect(formatMoney('n/a')).toBe('n/a');
+  });
+
+  test('money in English', () => {
+    locale.lang = 'en';
+    expect(formatMoney('1234.56')).toBe('€1,234.56');
+    expect(formatMoney('71.59')).toBe('€71.59');
+  });
+
+  test('dates are shown in Europe/Berlin', () => {
+    locale.lang = 'de';
+    expect(formatDate('2026-01-01T00:00:00Z')).toBe('01.01.2026');
+    expect(formatDate('2025-12-31T23:30:00Z')).toBe('01.01.2026');
+    expect(formatDateTime('2025-07-02T12:00:00Z')).toBe('02.07.2025, 14:00');
+    expect(formatDate(null)).toBe('–');
+    locale.lang = 'en';
+    expect(formatDate('2026-01-01T00:00:00Z')).toBe('1 Jan 2026');
+  });
+
+  test('VAT rate as percent', () => {
+    locale.lang = 'de';
+    expect(formatPercent('0.19')).toBe('19');
+    expect(formatPercent('0.075')).toBe('7,5');
+  });
+
+  test('both dictionaries have the same keys', () => {
+    expect(Object.keys(en).sort()).toEqual(Object.keys(de).sort());
+  });
+});

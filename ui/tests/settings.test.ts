@@ -1,0 +1,30 @@
+import { expect, test } from 'vitest';
+import { fireEvent, screen, waitFor } from '@testing-library/svelte';
+import { settingsDe } from './fixtures';
+import { mountApp } from './harness';
+
+test('thresholds must be whole numbers with critical below warning', async () => {
+  const { count } = mountApp({ hash: '#/settings', handlers: { set_settings: settingsDe } });
+  const critical = await screen.findByTestId('settings-critical-days');
+  await fireEvent.input(critical, { target: { value: '30' } });
+  await fireEvent.click(screen.getByTestId('settings-save'));
+  expect(screen.getByTestId('validation-error').textContent).toBe('Der kritische Wert muss kleiner sein als der Warnwert.');
+  await fireEvent.input(critical, { target: { value: '7,5' } });
+  expect(screen.getByTestId('validation-error').textContent).toBe('Bitte ganze Zahlen von 0 bis 365 eingeben.');
+  expect(count('set_settings')).toBe(0);
+});
+
+test('saving English switches the language at once', async () => {
+  const { calls } = mountApp({
+    hash: '#/settings',
+    handlers: { set_settings: (args: Record<string, unknown>) => args.settings },
+  });
+  const language = await screen.findByTestId('settings-language');
+  await fireEvent.change(language, { target: { value: 'en' } });
+  await fireEvent.input(screen.getByTestId('settings-warning-days'), { target: { value: '45' } });
+  await fireEvent.click(screen.getByTestId('settings-save'));
+  await waitFor(() => expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Settings'));
+  expect(calls.find((c) => c.cmd === 'set_settings')?.args).toEqual({
+    settings: { language: 'en', warning_days: 45, critical_days: 14, notifications: true, autostart: false },
+  });
+});
