@@ -11,3 +11,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 section "Rust: unit, property and integration tests"
 cargo test --workspace --locked
+
+section "UI: types, unit tests (Vitest + mockIPC) and production build"
+npm ci --no-audit --no-fund
+npm run check --workspace ui
+npm test --workspace ui
+npm run build --workspace ui
