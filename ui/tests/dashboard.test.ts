@@ -109,6 +109,16 @@ describe('dashboard', () => {
     await screen.findByTestId('demo-mark');
   });
 
+  test('a refresh refused by the shop is said on the card, the cached data stays', async () => {
+    mountApp({
+      views: [view(big, { email: big.email, last_error: { code: 'invalid_credentials', message: '401', details: {} } })],
+    });
+    const note = await screen.findByTestId('card-error');
+    expect(note.dataset.code).toBe('invalid_credentials');
+    expect(note.textContent).toContain('Anwendungspasswort ist falsch');
+    expect(screen.getByTestId('days-left').dataset.days).toBe('183');
+  });
+
   test('empty state explains how to add an account', async () => {
     mountApp({ views: [] });
     const empty = await screen.findByTestId('empty-state');

@@ -43,6 +43,18 @@ describe('license detail', () => {
     expect(screen.getByTestId('fingerprint').textContent).toBe('ab12 cd34 ef56 7890');
   });
 
+  test('a changed shop key is explained as not verified', async () => {
+    mountApp({
+      views: [view(faqLicense(), { verification: 'not_verified', verification_error: { code: 'key_changed', message: 'x' } })],
+      hash: `#/license/${EMAIL}`,
+      handlers: { license_details: details },
+    });
+    expect((await screen.findByTestId('verified')).dataset.verified).toBe('false');
+    const why = screen.getByTestId('verification-error');
+    expect(why.dataset.code).toBe('key_changed');
+    expect(why.textContent).toContain('Konto neu hinzufügen');
+  });
+
   test('an order link opens the order through open_link', async () => {
     const { calls } = open(faqLicense());
     const orders = await screen.findAllByTestId('order');
