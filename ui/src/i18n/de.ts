@@ -275,6 +275,17 @@ export const de = {
   'error.no_secret': 'Für dieses Konto ist kein Passwort gespeichert. Bitte das Konto neu hinzufügen.',
   'error.key_changed': 'Der Signaturschlüssel des Shops hat sich geändert. Bitte das Konto neu hinzufügen, wenn das erwartet war.',
   'error.bad_signature': 'Die Signatur der Lizenzdaten ist ungültig.',
+  'error.idempotency_key_reuse':
+    'Diese Anfrage wurde bereits mit anderem Inhalt gesendet. Bitte prüfen Sie in der Lizenz, ob sie angekommen ist, und beginnen Sie sonst neu.',
+  'error.response_too_large': 'Die Antwort des Shops ist zu groß. Bitte später erneut versuchen.',
+  'error.not_found': 'Das Gesuchte gibt es im Shop nicht (mehr).',
+  'error.bad_request': 'Der Shop hat die Anfrage nicht verstanden.',
+  'error.unknown_topic': 'Der Support kennt diese Anfrageart nicht.',
+  'error.wrong_account': 'Die Lizenzdatei gehört zu einem anderen Konto.',
+  'error.malformed_license_file': 'Die Lizenzdatei des Shops ist beschädigt.',
+  'error.unsupported_algorithm': 'Die Lizenzdatei ist mit einem unbekannten Verfahren signiert.',
+  'error.corrupt_file': 'Eine gespeicherte Datei ist beschädigt.',
+  'error.io': 'Eine Datei konnte nicht gelesen oder geschrieben werden.',
   'error.generic': 'Das hat nicht geklappt (Fehler „{code}“).',
 } as const;
 

@@ -275,5 +275,16 @@ export const en = {
   'error.no_secret': 'No password is saved for this account. Please add the account again.',
   'error.key_changed': "The shop's signing key has changed. Add the account again if that was expected.",
   'error.bad_signature': 'The signature of the license data is invalid.',
+  'error.idempotency_key_reuse':
+    'This request was already sent with different content. Please check the license whether it arrived, and otherwise start again.',
+  'error.response_too_large': "The shop's answer is too large. Please try again later.",
+  'error.not_found': 'The shop does not have this (any more).',
+  'error.bad_request': 'The shop did not understand the request.',
+  'error.unknown_topic': 'Support does not know this kind of request.',
+  'error.wrong_account': 'The license file belongs to another account.',
+  'error.malformed_license_file': "The shop's license file is damaged.",
+  'error.unsupported_algorithm': 'The license file is signed with an unknown method.',
+  'error.corrupt_file': 'A saved file is damaged.',
+  'error.io': 'A file could not be read or written.',
   'error.generic': 'That did not work (error “{code}”).',
 } satisfies Record<Key, string>;
