@@ -223,3 +223,27 @@ describe('change quantities: preview and confirm', () => {
     expect(error.textContent).toContain('fe2-persons');
   });
 });
+
+describe('change quantities: scheduled downgrades', () => {
+  test('an untouched field never cancels a scheduled change; retyping today\'s total does', async () => {
+    const scheduled = faqLicense({
+      items: [...faqLicense().items, { sku: 'fe2-amweb', name: 'AMweb', quantity: 2, unit_price: '90.00' }],
+      scheduled_changes: [{ id: 'sc_1', sku: 'fe2-persons', quantity: 10, effective_date: '2026-01-01T00:00:00Z' }],
+    });
+    const { calls } = openForm({}, { views: [view(scheduled)] });
+    expect(await screen.findByText(/vorgemerkt: 10 ab 01\.01\.2026/)).toBeTruthy();
+    const amweb = (await screen.findAllByTestId('qty-input')).find((i) => i.dataset.sku === 'fe2-amweb') as HTMLInputElement;
+    await fireEvent.input(amweb, { target: { value: '3' } });
+    await fireEvent.click(screen.getByTestId('preview-button'));
+    await screen.findByTestId('quote-gross');
+    expect(calls.filter((c) => c.cmd === 'preview').at(-1)?.args.items).toEqual([{ sku: 'fe2-amweb', quantity: 3 }]);
+    await persons('20');
+    await fireEvent.click(screen.getByTestId('preview-button'));
+    await waitFor(() =>
+      expect(calls.filter((c) => c.cmd === 'preview').at(-1)?.args.items).toEqual([
+        { sku: 'fe2-persons', quantity: 20 },
+        { sku: 'fe2-amweb', quantity: 3 },
+      ]),
+    );
+  });
+});

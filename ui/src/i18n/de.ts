@@ -143,6 +143,7 @@ export const de = {
     'Geben Sie die gewünschte NEUE GESAMTANZAHL ein (Beispiel: bisher 20, künftig 30 → 30 eintragen). Mehr wird sofort gebucht und anteilig berechnet; weniger wird zur nächsten Verlängerung wirksam.',
   'change.current': 'bisher: {n}',
   'change.range': 'erlaubt {min} bis {max}',
+  'change.scheduled': 'vorgemerkt: {n} ab {date}; die heutige Anzahl erneut eintragen hebt die Vormerkung auf',
   'change.loadingCatalog': 'Produkte werden geladen …',
   'change.notInteger': '{name}: Bitte eine ganze Zahl eingeben.',
   'change.outOfRange': '{name}: Erlaubt sind {min} bis {max}.',

@@ -144,6 +144,7 @@ export const en = {
     'Enter the NEW TOTAL you want (example: 20 today, 30 wanted → enter 30). More is booked at once and charged pro rata; less takes effect at the next renewal.',
   'change.current': 'today: {n}',
   'change.range': 'allowed {min} to {max}',
+  'change.scheduled': 'scheduled: {n} from {date}; entering today\'s total again cancels it',
   'change.loadingCatalog': 'Loading products …',
   'change.notInteger': '{name}: please enter a whole number.',
   'change.outOfRange': '{name}: allowed are {min} to {max}.',

@@ -30,6 +30,7 @@ export function replaceView(view: LicenseView): void {
 export function applySettings(settings: Settings): void {
   app.settings = settings;
   locale.lang = settings.language === 'en' ? 'en' : 'de';
+  document.documentElement.lang = locale.lang;
 }
 
 /**
