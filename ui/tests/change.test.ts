@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { fireEvent, screen, waitFor } from '@testing-library/svelte';
 import { catalog, downgradeQuote, faqLicense, faqQuote, settingsEn, view } from './fixtures';
 import { ipcError, mountApp, type Setup } from './harness';
@@ -104,6 +104,15 @@ describe('change quantities: preview and confirm', () => {
     expect(screen.getByTestId('quote-net').textContent).toBe('€60.16');
     expect(screen.getByTestId('quote-vat').textContent).toBe('€11.43');
     expect(screen.getByTestId('next-renewal').textContent).toContain('1 Jan 2026: €1,201.90 gross');
+  });
+
+  test('"Vorschau drucken" opens the system print dialog', async () => {
+    const print = vi.spyOn(window, 'print').mockImplementation(() => {});
+    openForm();
+    await previewFaq();
+    await fireEvent.click(screen.getByTestId('print-preview'));
+    expect(print).toHaveBeenCalledTimes(1);
+    print.mockRestore();
   });
 
   test('an older price list of the current term is noted', async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { emit } from '@tauri-apps/api/event';
 import { faqLicense, settingsEn, view } from './fixtures';
@@ -162,5 +162,17 @@ describe('dashboard', () => {
     await fireEvent.keyDown(window, { key: 'Escape' });
     await screen.findByRole('heading', { level: 1, name: 'Ihre FE2-Lizenzen' });
     expect(location.hash).toBe('#/');
+  });
+
+  test('a card is a real link (so Enter opens it); Alt+Left goes back', async () => {
+    mountApp({ views, handlers: { license_details: { orders: [], tickets: [] } } });
+    const cards = await screen.findAllByTestId('license-card');
+    expect(cards[0].tagName).toBe('A');
+    location.hash = '#/license/it@kreis.de';
+    await screen.findByRole('heading', { level: 1, name: 'Kreis IT' });
+    const back = vi.spyOn(history, 'back');
+    await fireEvent.keyDown(window, { key: 'ArrowLeft', altKey: true });
+    expect(back).toHaveBeenCalledTimes(1);
+    back.mockRestore();
   });
 });
