@@ -117,3 +117,24 @@ describe('license detail', () => {
     await screen.findByTestId('empty-state');
   });
 });
+
+test('one license can be refreshed on its own; a failure is said in words', async () => {
+  let attempt = 0;
+  const { calls } = mountApp({
+    views: [view(faqLicense())],
+    hash: `#/license/${EMAIL}`,
+    handlers: {
+      license_details: details,
+      refresh: () => {
+        attempt += 1;
+        if (attempt === 1) throw { code: 'unreachable', message: 'dns', details: {} };
+        return view(faqLicense({ items: [faqLicense().items[0], { ...faqLicense().items[1], quantity: 25 }] }));
+      },
+    },
+  });
+  await fireEvent.click(await screen.findByTestId('refresh-one'));
+  expect((await screen.findByTestId('error-message')).dataset.code).toBe('unreachable');
+  await fireEvent.click(screen.getByTestId('refresh-one'));
+  await waitFor(() => expect(screen.getAllByTestId('item-qty')[1].textContent).toBe('25'));
+  expect(calls.filter((c) => c.cmd === 'refresh').map((c) => c.args)).toEqual([{ email: EMAIL }, { email: EMAIL }]);
+});

@@ -8,7 +8,6 @@ export const de = {
   'nav.dashboard': 'Übersicht',
   'nav.settings': 'Einstellungen',
   'nav.addAccount': 'Konto hinzufügen',
-  'nav.back': 'Zurück',
   'nav.backToDashboard': 'Zur Übersicht',
   'nav.backToLicense': 'Zurück zur Lizenz',
   'nav.skip': 'Zum Inhalt springen',
@@ -25,7 +24,6 @@ export const de = {
   'dashboard.emptyTitle': 'Noch keine Lizenz eingerichtet',
   'dashboard.emptyText':
     'Fügen Sie ein Konto hinzu: die Adresse des Shops, die Lizenz-E-Mail und ein Anwendungspasswort. Das Anwendungspasswort erstellen Sie im Shop unter „Mein Konto → Anwendungspasswörter“.',
-  'dashboard.count': '{n} Lizenzen',
 
   'card.open': 'Details öffnen',
   'card.noData': 'Noch keine Lizenzdaten abgerufen.',
@@ -36,7 +34,6 @@ export const de = {
 
   'days.one': '{n} Tag',
   'days.other': '{n} Tage',
-  'days.label': 'Verbleibende Tage',
 
   'status.pending': 'Wartet auf erste Zahlung',
   'status.active': 'Aktiv',
@@ -46,7 +43,6 @@ export const de = {
   'status.expired': 'Abgelaufen',
   'status.unknown': 'unbekannt',
   'kind.trial': 'Testlizenz',
-  'kind.subscription': 'Kauflizenz',
 
   'urgency.ok': 'in Ordnung',
   'urgency.warning': 'Warnung',
@@ -66,6 +62,7 @@ export const de = {
   'lastError': 'Letzte Aktualisierung fehlgeschlagen: {error}',
   'verificationError': 'Grund: {error}',
 
+  'detail.refresh': 'Diese Lizenz aktualisieren',
   'detail.notFound': 'Dieses Konto ist nicht (mehr) eingerichtet.',
   'detail.items': 'Positionen',
   'detail.item': 'Position',
@@ -106,7 +103,6 @@ export const de = {
   'detail.noTickets': 'Keine Anfragen.',
   'detail.ticketLine': 'Ticket {number}: {subject}',
   'detail.loadingDetails': 'Bestellungen und Anfragen werden geladen …',
-  'detail.change': 'Ändern',
   'detail.changeQuantities': 'Anzahl ändern (Upgrade / Downgrade)',
   'detail.requests': 'Anfragen an den Support',
   'detail.requestNavlog': 'NavLog freischalten lassen',
@@ -118,7 +114,6 @@ export const de = {
     'Konto {email} wirklich entfernen? Das gespeicherte Passwort und die zwischengespeicherten Daten werden gelöscht. Die Lizenz im Shop bleibt unverändert.',
   'detail.removeYes': 'Ja, entfernen',
   'detail.cancel': 'Abbrechen',
-  'detail.subscriptionLink': 'Abonnement im Shop öffnen',
 
   'trial.banner': 'Testlizenz: noch {days}.',
   'trial.explain':

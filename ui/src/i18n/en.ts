@@ -9,7 +9,6 @@ export const en = {
   'nav.dashboard': 'Overview',
   'nav.settings': 'Settings',
   'nav.addAccount': 'Add account',
-  'nav.back': 'Back',
   'nav.backToDashboard': 'To the overview',
   'nav.backToLicense': 'Back to the license',
   'nav.skip': 'Skip to content',
@@ -26,7 +25,6 @@ export const en = {
   'dashboard.emptyTitle': 'No license set up yet',
   'dashboard.emptyText':
     'Add an account: the shop address, the license e-mail and an application password. You create the application password in the shop under “My account → Application passwords”.',
-  'dashboard.count': '{n} licenses',
 
   'card.open': 'Open details',
   'card.noData': 'No license data fetched yet.',
@@ -37,7 +35,6 @@ export const en = {
 
   'days.one': '{n} day',
   'days.other': '{n} days',
-  'days.label': 'Days left',
 
   'status.pending': 'Awaiting first payment',
   'status.active': 'Active',
@@ -47,7 +44,6 @@ export const en = {
   'status.expired': 'Expired',
   'status.unknown': 'unknown',
   'kind.trial': 'Trial license',
-  'kind.subscription': 'Purchased license',
 
   'urgency.ok': 'fine',
   'urgency.warning': 'warning',
@@ -67,6 +63,7 @@ export const en = {
   'lastError': 'Last refresh failed: {error}',
   'verificationError': 'Reason: {error}',
 
+  'detail.refresh': 'Refresh this license',
   'detail.notFound': 'This account is not (or no longer) set up.',
   'detail.items': 'Items',
   'detail.item': 'Item',
@@ -107,7 +104,6 @@ export const en = {
   'detail.noTickets': 'No requests.',
   'detail.ticketLine': 'Ticket {number}: {subject}',
   'detail.loadingDetails': 'Loading orders and requests …',
-  'detail.change': 'Change',
   'detail.changeQuantities': 'Change quantities (upgrade / downgrade)',
   'detail.requests': 'Requests to support',
   'detail.requestNavlog': 'Request NavLog activation',
@@ -119,7 +115,6 @@ export const en = {
     'Really remove the account {email}? The saved password and cached data are deleted. The license in the shop stays as it is.',
   'detail.removeYes': 'Yes, remove',
   'detail.cancel': 'Cancel',
-  'detail.subscriptionLink': 'Open the subscription in the shop',
 
   'trial.banner': 'Trial license: {days} left.',
   'trial.explain':
