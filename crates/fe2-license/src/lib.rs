@@ -13,5 +13,22 @@ pub mod model;
 pub mod money;
 pub mod pricing;
 
+#[cfg(feature = "client")]
+pub mod alerts;
+#[cfg(feature = "client")]
+pub mod atomic_file;
+#[cfg(feature = "client")]
+pub mod cache;
+#[cfg(feature = "client")]
+pub mod client;
+#[cfg(feature = "client")]
+pub mod config;
+#[cfg(feature = "client")]
+pub mod paths;
+#[cfg(feature = "client")]
+pub mod secrets;
+#[cfg(feature = "client")]
+pub mod service;
+
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, Result};

@@ -1,0 +1,128 @@
+//! The offline cache: per account the last signed license file and when it was fetched
+//! (`data/cache/<id>.json`), written atomically. The signature is checked again on every
+//! load; a damaged file is reported and ignored, and the next refresh replaces it.
+
+use crate::atomic_file;
+use crate::error::{Error, Result};
+use crate::model::{Catalog, License};
+use crate::paths::Home;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::path::PathBuf;
+
+/// An error as the UI and the cache keep it: `{code, message, details}` (ipc.md).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorInfo {
+    /// `fe2_license::Error::code()`.
+    pub code: String,
+    /// English text for logs; the UI translates `code`.
+    pub message: String,
+    /// Machine-readable details.
+    #[serde(default)]
+    pub details: Value,
+}
+
+impl From<&Error> for ErrorInfo {
+    fn from(error: &Error) -> Self {
+        Self {
+            code: error.code().to_string(),
+            message: error.to_string(),
+            details: error.details(),
+        }
+    }
+}
+
+/// What is remembered of one account.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CacheEntry {
+    /// The account's e-mail (normalised), so a file moved to another account is noticed.
+    pub email: String,
+    /// The last signed license file, verbatim.
+    #[serde(default)]
+    pub license_file: Option<String>,
+    /// The license as it was when the file was verified; shown (as not verified) only when
+    /// the file cannot be checked now, e.g. without the keychain.
+    #[serde(default)]
+    pub license: Option<License>,
+    /// When the license file was fetched.
+    #[serde(default)]
+    pub fetched_at: Option<DateTime<Utc>>,
+    /// Why the last refresh failed; `None` after a successful one.
+    #[serde(default)]
+    pub last_error: Option<ErrorInfo>,
+    /// Since when refreshes fail (the first failure after the last success).
+    #[serde(default)]
+    pub offline_since: Option<DateTime<Utc>>,
+    /// The shop's catalog, for the local estimate.
+    #[serde(default)]
+    pub catalog: Option<Catalog>,
+}
+
+/// The cache file of an account.
+pub fn cache_file(home: &Home, id: &str) -> PathBuf {
+    home.cache_dir().join(format!("{id}.json"))
+}
+
+/// Reads an account's cache: `Ok(None)` when there is none, `corrupt_file` when it is damaged.
+pub fn load(home: &Home, id: &str, email: &str) -> Result<Option<CacheEntry>> {
+    let path = cache_file(home, id);
+    let Some(bytes) = atomic_file::read(&path)? else {
+        return Ok(None);
+    };
+    let corrupt = |reason: String| Error::CorruptFile {
+        path: path.display().to_string(),
+        reason,
+    };
+    let entry: CacheEntry = serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
+    if entry.email != email {
+        return Err(corrupt(format!("belongs to {}", entry.email)));
+    }
+    Ok(Some(entry))
+}
+
+/// Replaces an account's cache atomically.
+pub fn save(home: &Home, id: &str, entry: &CacheEntry) -> Result<()> {
+    let bytes = serde_json::to_vec(entry).map_err(|e| Error::Io {
+        path: cache_file(home, id).display().to_string(),
+        reason: e.to_string(),
+    })?;
+    atomic_file::write(&cache_file(home, id), &bytes)
+}
+
+/// Deletes an account's cache.
+pub fn remove(home: &Home, id: &str) -> Result<()> {
+    atomic_file::remove(&cache_file(home, id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_truncation_of_a_cache_file_is_reported_as_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::at(dir.path());
+        let entry = CacheEntry {
+            email: "a@b.de".into(),
+            license_file: Some("-----BEGIN FE2 LICENSE FILE-----\nabc\n".into()),
+            fetched_at: Some("2025-07-02T12:00:00Z".parse().unwrap()),
+            last_error: Some(ErrorInfo::from(&Error::Timeout)),
+            ..CacheEntry::default()
+        };
+        save(&home, "id", &entry).unwrap();
+        assert_eq!(load(&home, "id", "a@b.de").unwrap(), Some(entry));
+        assert_eq!(
+            load(&home, "id", "other@b.de").unwrap_err().code(),
+            "corrupt_file"
+        );
+        let full = std::fs::read(cache_file(&home, "id")).unwrap();
+        for cut in 0..full.len() {
+            std::fs::write(cache_file(&home, "id"), &full[..cut]).unwrap();
+            let error = load(&home, "id", "a@b.de").unwrap_err();
+            assert_eq!(error.code(), "corrupt_file", "cut at {cut}");
+        }
+        remove(&home, "id").unwrap();
+        assert_eq!(load(&home, "id", "a@b.de").unwrap(), None);
+    }
+}

@@ -1,0 +1,212 @@
+//! Where an account's password and pinned shop key live: the OS keychain, or memory (unit tests
+//! and demo mode). Never a file: there is no plaintext fallback.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// The keychain service name of every entry.
+pub const SERVICE: &str = "FE2 License Manager";
+
+/// The keychain user name of an account: `<normalized e-mail>@<shop host[:port]>`.
+pub fn entry_user(normalized_email: &str, shop_host: &str) -> String {
+    format!("{normalized_email}@{shop_host}")
+}
+
+/// What the keychain holds for one account (shop-api.md: `{"password","shop_key"}`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Secret {
+    /// The WordPress application password.
+    pub password: String,
+    /// The pinned shop signing key, base64 as `GET /keys` publishes it.
+    pub shop_key: String,
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Secret")
+            .field("password", &"<redacted>")
+            .field("shop_key", &self.shop_key)
+            .finish()
+    }
+}
+
+impl Secret {
+    /// The JSON stored in the keychain.
+    pub fn to_json(&self) -> String {
+        serde_json::json!({ "password": self.password, "shop_key": self.shop_key }).to_string()
+    }
+
+    /// Reads the keychain JSON; `user` names the entry in the error.
+    pub fn from_json(text: &str, user: &str) -> Result<Self> {
+        serde_json::from_str(text).map_err(|_| Error::CorruptFile {
+            path: format!("keychain entry {user}"),
+            reason: "not the expected secret".into(),
+        })
+    }
+}
+
+/// A small store of account secrets. Calls may block (an OS keychain): call them off the async
+/// runtime's worker threads (`spawn_blocking`).
+pub trait SecretStore: Send + Sync {
+    /// The secret of an entry; `no_secret` when there is none.
+    fn get(&self, user: &str) -> Result<Secret>;
+    /// Creates or overwrites an entry.
+    fn set(&self, user: &str, secret: &Secret) -> Result<()>;
+    /// Deletes an entry; one that does not exist is fine.
+    fn delete(&self, user: &str) -> Result<()>;
+}
+
+/// Secrets in memory only, gone at exit (unit tests, demo mode).
+#[derive(Default)]
+pub struct MemorySecretStore {
+    entries: Mutex<HashMap<String, String>>,
+}
+
+impl MemorySecretStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl std::fmt::Debug for MemorySecretStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemorySecretStore")
+            .field("entries", &self.entries().len())
+            .finish()
+    }
+}
+
+impl SecretStore for MemorySecretStore {
+    fn get(&self, user: &str) -> Result<Secret> {
+        match self.entries().get(user) {
+            Some(text) => Secret::from_json(text, user),
+            None => Err(Error::NoSecret(user.to_string())),
+        }
+    }
+
+    fn set(&self, user: &str, secret: &Secret) -> Result<()> {
+        self.entries().insert(user.to_string(), secret.to_json());
+        Ok(())
+    }
+
+    fn delete(&self, user: &str) -> Result<()> {
+        self.entries().remove(user);
+        Ok(())
+    }
+}
+
+/// The operating system's keychain (Windows Credential Manager, macOS Keychain, Secret Service).
+#[cfg(all(
+    feature = "keychain",
+    any(windows, target_os = "linux", target_os = "macos")
+))]
+#[derive(Debug, Default, Clone, Copy)]
+pub struct KeychainSecretStore;
+
+#[cfg(all(
+    feature = "keychain",
+    any(windows, target_os = "linux", target_os = "macos")
+))]
+impl KeychainSecretStore {
+    /// The OS keychain.
+    pub fn new() -> Self {
+        Self
+    }
+
+    fn entry(user: &str) -> Result<keyring::Entry> {
+        keyring::Entry::new(SERVICE, user).map_err(|e| map_keyring_error(e, user))
+    }
+}
+
+/// Maps keyring's errors to ours; the text never contains the secret.
+#[cfg(all(
+    feature = "keychain",
+    any(windows, target_os = "linux", target_os = "macos")
+))]
+fn map_keyring_error(error: keyring::Error, user: &str) -> Error {
+    match error {
+        keyring::Error::NoEntry => Error::NoSecret(user.to_string()),
+        keyring::Error::BadEncoding(_) => Error::CorruptFile {
+            path: format!("keychain entry {user}"),
+            reason: "not UTF-8".into(),
+        },
+        keyring::Error::TooLong(what, limit) => {
+            Error::KeychainUnavailable(format!("the keychain refuses {what} longer than {limit}"))
+        }
+        keyring::Error::PlatformFailure(e) => Error::KeychainUnavailable(e.to_string()),
+        keyring::Error::NoStorageAccess(e) => Error::KeychainUnavailable(e.to_string()),
+        other => Error::KeychainUnavailable(other.to_string()),
+    }
+}
+
+#[cfg(all(
+    feature = "keychain",
+    any(windows, target_os = "linux", target_os = "macos")
+))]
+impl SecretStore for KeychainSecretStore {
+    fn get(&self, user: &str) -> Result<Secret> {
+        let text = Self::entry(user)?
+            .get_password()
+            .map_err(|e| map_keyring_error(e, user))?;
+        Secret::from_json(&text, user)
+    }
+
+    fn set(&self, user: &str, secret: &Secret) -> Result<()> {
+        Self::entry(user)?
+            .set_password(&secret.to_json())
+            .map_err(|e| map_keyring_error(e, user))
+    }
+
+    fn delete(&self, user: &str) -> Result<()> {
+        match Self::entry(user)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(map_keyring_error(e, user)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_store_keeps_overwrites_and_deletes() {
+        let store = MemorySecretStore::new();
+        let user = entry_user("a@b.de", "shop.example:8443");
+        assert_eq!(user, "a@b.de@shop.example:8443");
+        assert!(matches!(store.get(&user), Err(Error::NoSecret(_))));
+        let first = Secret {
+            password: "abcd EFGH 1234 ijkl MNOP 5678".into(),
+            shop_key: "key1".into(),
+        };
+        store.set(&user, &first).unwrap();
+        assert_eq!(store.get(&user).unwrap(), first);
+        let second = Secret {
+            shop_key: "key2".into(),
+            ..first.clone()
+        };
+        store.set(&user, &second).unwrap();
+        assert_eq!(store.get(&user).unwrap().shop_key, "key2");
+        store.delete(&user).unwrap();
+        store.delete(&user).unwrap();
+        assert!(matches!(store.get(&user), Err(Error::NoSecret(_))));
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_password() {
+        let secret = Secret {
+            password: "abcd EFGH 1234 ijkl MNOP 5678".into(),
+            shop_key: "key".into(),
+        };
+        let text = format!("{secret:?}");
+        assert!(!text.contains("EFGH"), "{text}");
+        assert!(text.contains("redacted"));
+    }
+}
