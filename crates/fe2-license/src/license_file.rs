@@ -1,9 +1,30 @@
 //! The signed license file (shop-api.md): create it in the shop, verify it in the app and CLI.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::License;
-use chrono::{DateTime, Utc};
-use ed25519_dalek::{SigningKey, VerifyingKey};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use chrono::{DateTime, TimeDelta, Utc};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// First line of a license file.
+pub const BEGIN_MARKER: &str = "-----BEGIN FE2 LICENSE FILE-----";
+/// Last line of a license file.
+pub const END_MARKER: &str = "-----END FE2 LICENSE FILE-----";
+/// The only accepted signature algorithm.
+pub const ALG: &str = "ed25519";
+/// How long a file stays current after it was issued.
+pub const VALIDITY_DAYS: i64 = 30;
+/// How far `issued` may lie in the future before we say the local clock is behind.
+pub const CLOCK_TOLERANCE_SECS: i64 = 5 * 60;
+/// Larger input is refused unread, so a hostile file cannot make us allocate without bound.
+pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+/// Domain separation: a license signature can never be mistaken for another signed message.
+const SIGNING_PREFIX: &[u8] = b"license/";
+/// Base64 line width of the file body (as PEM).
+const LINE_WIDTH: usize = 64;
 
 /// A verified license file's content.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,37 +43,147 @@ pub struct VerifiedLicense {
     pub clock_behind: bool,
 }
 
+/// The outer JSON object of the file.
+#[derive(Serialize, Deserialize)]
+struct Envelope {
+    alg: String,
+    kid: String,
+    data: String,
+    sig: String,
+}
+
+/// The signed JSON inside `data`.
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    license: License,
+    issued: DateTime<Utc>,
+    expiry: DateTime<Utc>,
+}
+
+/// The exact bytes the signature covers.
+fn signed_message(data: &str) -> Vec<u8> {
+    let mut message = Vec::with_capacity(SIGNING_PREFIX.len() + data.len());
+    message.extend_from_slice(SIGNING_PREFIX);
+    message.extend_from_slice(data.as_bytes());
+    message
+}
+
 /// Signs `license` as issued at `issued` (the reference shop's side).
 pub fn sign(license: &License, issued: DateTime<Utc>, key: &SigningKey, kid: &str) -> String {
-    let _ = (license, issued, key, kid);
-    todo!("license_file::sign")
+    let expiry = issued
+        .checked_add_signed(TimeDelta::days(VALIDITY_DAYS))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    let payload = Payload {
+        license: license.clone(),
+        issued,
+        expiry,
+    };
+    // Serialising plain data structs with string keys cannot fail.
+    let payload_json = serde_json::to_vec(&payload).unwrap_or_default();
+    let data = STANDARD.encode(payload_json);
+    let sig = STANDARD.encode(key.sign(&signed_message(&data)).to_bytes());
+    let envelope = Envelope {
+        alg: ALG.to_string(),
+        kid: kid.to_string(),
+        data,
+        sig,
+    };
+    let body = STANDARD.encode(serde_json::to_vec(&envelope).unwrap_or_default());
+    let mut text = String::with_capacity(body.len() + body.len() / LINE_WIDTH + 80);
+    text.push_str(BEGIN_MARKER);
+    text.push('\n');
+    // base64 output is ASCII, so byte chunks are whole characters.
+    for line in body.as_bytes().chunks(LINE_WIDTH) {
+        text.push_str(&String::from_utf8_lossy(line));
+        text.push('\n');
+    }
+    text.push_str(END_MARKER);
+    text.push('\n');
+    text
 }
 
 /// Verifies a license file against the pinned key and the account's e-mail.
+///
+/// Order: format, `alg`, signature, payload, e-mail; a file that is outdated or issued in the
+/// future is still returned (flagged), because the app shows it rather than hiding it.
 pub fn verify(
     text: &str,
     pinned: &VerifyingKey,
     expected_email: &str,
     now: DateTime<Utc>,
 ) -> Result<VerifiedLicense> {
-    let _ = (text, pinned, expected_email, now);
-    todo!("license_file::verify")
+    let malformed = |why: &str| Error::MalformedLicenseFile(why.to_string());
+    if text.len() > MAX_FILE_BYTES {
+        return Err(malformed("larger than 1 MiB"));
+    }
+    let body = text
+        .trim()
+        .strip_prefix(BEGIN_MARKER)
+        .and_then(|rest| rest.strip_suffix(END_MARKER))
+        .ok_or_else(|| malformed("missing BEGIN/END lines"))?;
+    let compact: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let envelope_json = STANDARD
+        .decode(compact.as_bytes())
+        .map_err(|_| malformed("body is not base64"))?;
+    let envelope: Envelope = serde_json::from_slice(&envelope_json)
+        .map_err(|e| malformed(&format!("envelope is not the expected JSON: {e}")))?;
+    if envelope.alg != ALG {
+        return Err(Error::UnsupportedAlgorithm(
+            envelope.alg.chars().take(40).collect(),
+        ));
+    }
+    let sig_bytes = STANDARD
+        .decode(envelope.sig.as_bytes())
+        .map_err(|_| malformed("sig is not base64"))?;
+    let signature = Signature::from_slice(&sig_bytes).map_err(|_| Error::BadSignature)?;
+    pinned
+        .verify_strict(&signed_message(&envelope.data), &signature)
+        .map_err(|_| Error::BadSignature)?;
+    let payload_json = STANDARD
+        .decode(envelope.data.as_bytes())
+        .map_err(|_| malformed("data is not base64"))?;
+    let payload: Payload = serde_json::from_slice(&payload_json)
+        .map_err(|e| malformed(&format!("payload is not the expected JSON: {e}")))?;
+    if !crate::email::same(&payload.license.email, expected_email) {
+        return Err(Error::WrongAccount {
+            expected: expected_email.to_string(),
+            found: payload.license.email,
+        });
+    }
+    let tolerance = TimeDelta::seconds(CLOCK_TOLERANCE_SECS);
+    let clock_behind = now
+        .checked_add_signed(tolerance)
+        .is_some_and(|limit| payload.issued > limit);
+    Ok(VerifiedLicense {
+        outdated: now > payload.expiry,
+        clock_behind,
+        license: payload.license,
+        issued: payload.issued,
+        expiry: payload.expiry,
+        kid: envelope.kid,
+    })
 }
 
 /// First 16 hex digits of SHA-256 of the key bytes, in groups of four (`ab12 cd34 ef56 7890`).
 pub fn fingerprint(key: &VerifyingKey) -> String {
-    let _ = key;
-    todo!("license_file::fingerprint")
+    let digest = Sha256::digest(key.as_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let groups: Vec<&str> = [&hex[0..4], &hex[4..8], &hex[8..12], &hex[12..16]].into();
+    groups.join(" ")
 }
 
 /// Standard padded base64 of the 32 key bytes, as `GET /keys` publishes it.
 pub fn public_key_to_base64(key: &VerifyingKey) -> String {
-    let _ = key;
-    todo!("license_file::public_key_to_base64")
+    STANDARD.encode(key.as_bytes())
 }
 
 /// Reads a public key from `GET /keys` base64.
+///
+/// A bad key is reported as `malformed_license_file`: a key is only ever used to read license
+/// files, and the core has no separate key error.
 pub fn public_key_from_base64(text: &str) -> Result<VerifyingKey> {
-    let _ = text;
-    todo!("license_file::public_key_from_base64")
+    let bad = || Error::MalformedLicenseFile("not a base64 Ed25519 public key".to_string());
+    let bytes = STANDARD.decode(text.trim().as_bytes()).map_err(|_| bad())?;
+    let array: [u8; 32] = bytes.try_into().map_err(|_| bad())?;
+    VerifyingKey::from_bytes(&array).map_err(|_| bad())
 }

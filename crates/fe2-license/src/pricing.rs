@@ -1,43 +1,240 @@
 //! Prices of quantity changes (domain.md: Upgrade, Downgrade, Mixed, Next renewal).
 //! The reference shop answers with these figures and the app's local estimate shows them.
 
-use crate::error::Result;
-use crate::model::{Catalog, License, NextRenewal, Quote, RequestedItem};
-use chrono::{DateTime, Utc};
+use crate::eligibility;
+use crate::error::{Error, Result};
+use crate::model::{
+    BillingPeriod, Catalog, ChangeKind, Item, License, NextRenewal, Quote, QuoteLine,
+    RequestedItem, ScheduledChange, SetupFee,
+};
+use crate::money::round_cents;
+use chrono::{DateTime, Months, TimeDelta, Utc};
+use rust_decimal::Decimal;
+
+/// `ceil(delta / 1 day)`; negative deltas round towards zero, like the ceiling does.
+pub fn ceil_days(delta: TimeDelta) -> i64 {
+    let whole = delta.num_days();
+    if delta > TimeDelta::days(whole) {
+        whole + 1
+    } else {
+        whole
+    }
+}
 
 /// Prices a request of new totals: eligibility first (first failure wins), then each line.
+///
+/// Every named SKU needs a price in the list in force on the quote date's UTC day; one without
+/// a price cannot be quoted and is refused as `unknown_item` (in request order, together with
+/// the other per-item checks). A license without a current billing period (neither next payment
+/// nor end date, an unknown period unit or interval 0) is refused as `internal`: the shop's data
+/// is inconsistent. Amounts that do not fit a decimal are refused as `invalid_quantity`.
 pub fn quote(
     license: &License,
     catalog: &Catalog,
     request: &[RequestedItem],
     now: DateTime<Utc>,
 ) -> Result<Quote> {
-    let _ = (license, catalog, request, now);
-    todo!("pricing::quote")
+    eligibility::check_switch(license)?;
+    let price_list = catalog.price_list_on(now.date_naive());
+    let mut priced = Vec::with_capacity(request.len());
+    for item in request {
+        let (_, to) = eligibility::validate_item(license, catalog, item)?;
+        let unit_price = price_list
+            .and_then(|list| list.prices.get(&item.sku))
+            .copied()
+            .ok_or_else(|| Error::UnknownItem {
+                sku: item.sku.clone(),
+            })?;
+        priced.push((item.sku.clone(), to, unit_price));
+    }
+    let totals: Vec<(String, u32)> = priced.iter().map(|(s, q, _)| (s.clone(), *q)).collect();
+    eligibility::check_change(license, &totals)?;
+
+    let (period_start, period_end) = period_bounds(license)
+        .ok_or_else(|| Error::Internal("the license has no current billing period".to_string()))?;
+    let days_in_period = (period_end - period_start).num_days();
+    let days_remaining = ceil_days(period_end - now).clamp(0, days_in_period);
+
+    let mut lines = Vec::with_capacity(priced.len());
+    let mut net = Decimal::ZERO;
+    for (sku, to, unit_price) in priced {
+        let from = license.quantity(&sku);
+        let too_large = || Error::InvalidQuantity { sku: sku.clone() };
+        let (change, fee, effective_date) = if to > from {
+            let fee = prorated_fee(to - from, unit_price, days_remaining, days_in_period)
+                .ok_or_else(too_large)?;
+            (ChangeKind::Upgrade, fee, Some(now))
+        } else if to < from {
+            (
+                ChangeKind::Downgrade,
+                round_cents(Decimal::ZERO),
+                Some(period_end),
+            )
+        } else {
+            (ChangeKind::Unchanged, round_cents(Decimal::ZERO), None)
+        };
+        net = net.checked_add(fee).ok_or_else(too_large)?;
+        lines.push(QuoteLine {
+            sku,
+            from,
+            to,
+            change,
+            unit_price,
+            fee,
+            effective_date,
+        });
+    }
+    let (vat, gross) = vat_and_gross(net, catalog.vat_rate).ok_or_else(|| {
+        Error::Internal("the setup fee is too large to compute its VAT".to_string())
+    })?;
+    let mut quote = Quote {
+        quote_date: now,
+        price_list: price_list.map(|l| l.id.clone()).unwrap_or_default(),
+        days_remaining,
+        days_in_period,
+        lines,
+        setup_fee: SetupFee {
+            net: round_cents(net),
+            vat,
+            gross,
+            vat_rate: catalog.vat_rate,
+        },
+        next_renewal: None,
+    };
+    // The renewal is priced on the license as this quote would leave it, so the rule of what a
+    // switch does lives only in `apply`.
+    let mut after = license.clone();
+    apply(&mut after, &quote, &mut String::new);
+    quote.next_renewal = next_renewal(&after, catalog);
+    Ok(quote)
+}
+
+/// `round_half_up(added × unit_price × days_remaining / days_in_period, 0.01)`; `None` when the
+/// amount does not fit a decimal.
+fn prorated_fee(
+    added: u32,
+    unit_price: Decimal,
+    days_remaining: i64,
+    days_in_period: i64,
+) -> Option<Decimal> {
+    if days_in_period <= 0 {
+        return Some(round_cents(Decimal::ZERO));
+    }
+    // Multiply first and divide once, so the only rounding is the final one to the cent.
+    let numerator = Decimal::from(added)
+        .checked_mul(unit_price)?
+        .checked_mul(Decimal::from(days_remaining))?;
+    Some(round_cents(
+        numerator.checked_div(Decimal::from(days_in_period))?,
+    ))
+}
+
+/// `(round(net × rate), net + vat)`.
+fn vat_and_gross(net: Decimal, vat_rate: Decimal) -> Option<(Decimal, Decimal)> {
+    let vat = round_cents(net.checked_mul(vat_rate)?);
+    let gross = round_cents(net.checked_add(vat)?);
+    Some((vat, gross))
 }
 
 /// The current billing period `(start, end)`: end = next payment (or end date), start one
 /// calendar period before it. `None` when the license has neither date.
+///
+/// Calendar arithmetic clamps to the month's last day (one year back from 29 February is
+/// 28 February). Also `None` for an unknown period unit, an interval of 0, or a start before
+/// the calendar's range.
 pub fn period_bounds(license: &License) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-    let _ = license;
-    todo!("pricing::period_bounds")
+    let end = license.next_payment_date.or(license.end_date)?;
+    let interval = license.billing_interval;
+    if interval == 0 {
+        return None;
+    }
+    let start = match &license.billing_period {
+        BillingPeriod::Year => end.checked_sub_months(Months::new(interval.checked_mul(12)?))?,
+        BillingPeriod::Month => end.checked_sub_months(Months::new(interval))?,
+        BillingPeriod::Week => {
+            end.checked_sub_signed(TimeDelta::try_weeks(i64::from(interval))?)?
+        }
+        BillingPeriod::Day => end.checked_sub_signed(TimeDelta::try_days(i64::from(interval))?)?,
+        BillingPeriod::Unknown(_) => return None,
+    };
+    Some((start, end))
 }
 
 /// What the next renewal costs with today's quantities and scheduled changes.
+///
+/// Quantities are those in force at the period end (scheduled changes due by then applied),
+/// priced on the list in force on the period end's UTC day. `None` (price on request) when
+/// the license has no period, no list is in force then, a booked item has no price in it, or
+/// the sum does not fit a decimal.
 pub fn next_renewal(license: &License, catalog: &Catalog) -> Option<NextRenewal> {
-    let _ = (license, catalog);
-    todo!("pricing::next_renewal")
+    let (_, period_end) = period_bounds(license)?;
+    let mut at_renewal = license.clone();
+    apply_due_changes(&mut at_renewal, period_end);
+    let prices = &catalog.price_list_on(period_end.date_naive())?.prices;
+    let mut net = Decimal::ZERO;
+    for item in at_renewal.items.iter().filter(|i| i.quantity > 0) {
+        let price = prices.get(&item.sku)?;
+        net = net.checked_add(Decimal::from(item.quantity).checked_mul(*price)?)?;
+    }
+    let net = round_cents(net);
+    let (vat, gross) = vat_and_gross(net, catalog.vat_rate)?;
+    Some(NextRenewal {
+        date: period_end,
+        net,
+        vat,
+        gross,
+    })
 }
 
 /// Applies a quote to the license: upgrades at once, downgrades as scheduled changes (ids from
 /// `new_id`), a line at today's quantity cancels that SKU's scheduled change.
+///
+/// An item booked for the first time is added with an empty name (the shop fills in the
+/// catalog name) and the line's unit price.
 pub fn apply(license: &mut License, quote: &Quote, new_id: &mut dyn FnMut() -> String) {
-    let _ = (license, quote, new_id);
-    todo!("pricing::apply")
+    for line in &quote.lines {
+        license.scheduled_changes.retain(|c| c.sku != line.sku);
+        match line.change {
+            ChangeKind::Upgrade => match license.items.iter_mut().find(|i| i.sku == line.sku) {
+                Some(item) => item.quantity = line.to,
+                None => license.items.push(Item {
+                    sku: line.sku.clone(),
+                    name: String::new(),
+                    quantity: line.to,
+                    unit_price: Some(line.unit_price),
+                }),
+            },
+            ChangeKind::Downgrade => license.scheduled_changes.push(ScheduledChange {
+                id: new_id(),
+                sku: line.sku.clone(),
+                quantity: line.to,
+                effective_date: line.effective_date.unwrap_or(quote.quote_date),
+            }),
+            ChangeKind::Unchanged | ChangeKind::Unknown(_) => {}
+        }
+    }
 }
 
 /// Lets scheduled changes whose date has passed take effect; true when something changed.
 pub fn apply_due_changes(license: &mut License, now: DateTime<Utc>) -> bool {
-    let _ = (license, now);
-    todo!("pricing::apply_due_changes")
+    let (mut due, waiting): (Vec<ScheduledChange>, Vec<ScheduledChange>) =
+        std::mem::take(&mut license.scheduled_changes)
+            .into_iter()
+            .partition(|c| c.effective_date <= now);
+    license.scheduled_changes = waiting;
+    // Several due changes of one SKU: the latest one is what is in force now.
+    due.sort_by_key(|c| c.effective_date);
+    let changed = !due.is_empty();
+    for change in due {
+        match license.items.iter_mut().find(|i| i.sku == change.sku) {
+            Some(item) => item.quantity = change.quantity,
+            None => license.items.push(Item {
+                sku: change.sku,
+                name: String::new(),
+                quantity: change.quantity,
+                unit_price: None,
+            }),
+        }
+    }
+    changed
 }
