@@ -17,3 +17,21 @@ npm ci --no-audit --no-fund
 npm run check --workspace ui
 npm test --workspace ui
 npm run build --workspace ui
+
+section "Rust: core client against the reference shop and a hostile server"
+cargo test -p fe2-license --features client --locked
+
+section "Rust: real keychain (gnome-keyring Secret Service in a private D-Bus session)"
+# No silent skip: a missing tool or an unreachable Secret Service fails this script.
+command -v dbus-run-session >/dev/null || { echo "dbus-run-session missing" >&2; exit 1; }
+command -v gnome-keyring-daemon >/dev/null || { echo "gnome-keyring-daemon missing" >&2; exit 1; }
+cargo test -p fe2-license --features keychain --locked --test keychain --no-run
+keychain_home=$(mktemp -d)
+keychain_log="$keychain_home/test.log"
+XDG_DATA_HOME="$keychain_home" dbus-run-session -- sh -c '
+  eval "$(printf "ci-password" | gnome-keyring-daemon --unlock --components=secrets --daemonize)"
+  export GNOME_KEYRING_CONTROL
+  cargo test -p fe2-license --features keychain --locked --test keychain -- --ignored --test-threads=1
+' 2>&1 | tee "$keychain_log"
+grep -q "test result: ok. 1 passed" "$keychain_log" || { echo "the keychain test did not pass" >&2; exit 1; }
+rm -rf "$keychain_home"

@@ -1,0 +1,42 @@
+//! The real OS keychain through `KeychainSecretStore`: store, read, overwrite, delete.
+//! Needs a running, unlocked Secret Service; `scripts/test.sh` starts one (gnome-keyring in a
+//! private D-Bus session and a temporary XDG_DATA_HOME) and runs this with `--ignored`.
+
+use fe2_license::secrets::{entry_user, KeychainSecretStore, Secret, SecretStore};
+use fe2_license::Error;
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test.sh"]
+fn stores_reads_overwrites_and_deletes_a_secret_in_the_real_keychain() {
+    let store = KeychainSecretStore::new();
+    // A fresh user per run, so a leftover entry of an earlier run cannot make this pass.
+    let user = entry_user(
+        &format!("keychain-test-{}@ff-musterstadt.de", std::process::id()),
+        "127.0.0.1:8443",
+    );
+    assert!(
+        matches!(store.get(&user), Err(Error::NoSecret(_))),
+        "a fresh entry must not exist yet"
+    );
+
+    let first = Secret {
+        password: "abcd EFGH 1234 ijkl MNOP 5678".into(),
+        shop_key: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into(),
+    };
+    store.set(&user, &first).expect("store in the Secret Service");
+    assert_eq!(store.get(&user).expect("read back"), first);
+
+    let second = Secret {
+        password: "wxyz WXYZ 9876 abcd ABCD 0000".into(),
+        shop_key: "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB=".into(),
+    };
+    store.set(&user, &second).expect("overwrite");
+    assert_eq!(store.get(&user).expect("read the overwritten entry"), second);
+
+    // A second store instance sees the same entry: it really is in the keychain, not in memory.
+    assert_eq!(KeychainSecretStore::new().get(&user).unwrap(), second);
+
+    store.delete(&user).expect("delete");
+    assert!(matches!(store.get(&user), Err(Error::NoSecret(_))));
+    store.delete(&user).expect("deleting a missing entry is fine");
+}
