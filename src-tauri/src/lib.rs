@@ -1,0 +1,273 @@
+//! The desktop app: thin Tauri commands over the `fe2-license` core service (docs/ipc.md),
+//! plus what only a desktop has: window, tray, notifications, single instance, autostart.
+
+mod commands;
+#[cfg(feature = "demo")]
+mod demo;
+mod ipc_error;
+mod links;
+mod platform;
+mod publish;
+#[cfg(test)]
+mod tests;
+mod tray;
+
+include!("command_names.rs");
+
+pub use ipc_error::IpcError;
+
+use fe2_license::paths::{Home, HOME_ENV};
+use fe2_license::secrets::{KeychainSecretStore, SecretStore};
+use fe2_license::service::Service;
+use fe2_license::{Clock, SystemClock};
+use std::path::PathBuf;
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
+use std::time::Duration;
+use tauri::{AppHandle, Manager, RunEvent, Runtime, WebviewWindowBuilder, Wry};
+
+/// How often all accounts are refreshed in the background.
+const REFRESH_EVERY: Duration = Duration::from_secs(6 * 60 * 60);
+
+/// What every command works with.
+pub struct AppState {
+    /// The core service (accounts, caches, shop calls, settings).
+    pub service: Service,
+    /// The clock of notifications.
+    pub clock: Arc<dyn Clock>,
+    /// Demo mode: temporary data, in-process reference shop.
+    pub demo: bool,
+    /// Where this run keeps its files (shown in the UI).
+    pub data_home: PathBuf,
+    /// Refreshes of all accounts running now (for `refresh-state`).
+    refreshing: AtomicUsize,
+}
+
+impl AppState {
+    /// The state of one run.
+    pub fn new(service: Service, clock: Arc<dyn Clock>, demo: bool, data_home: PathBuf) -> Self {
+        Self {
+            service,
+            clock,
+            demo,
+            data_home,
+            refreshing: AtomicUsize::new(0),
+        }
+    }
+}
+
+/// Registers the state and every command of [`COMMANDS`] (tests use it with the mock runtime).
+pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
+    builder
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::list_licenses,
+            commands::refresh_all,
+            commands::refresh,
+            commands::add_account,
+            commands::remove_account,
+            commands::license_details,
+            commands::get_catalog,
+            commands::estimate,
+            commands::preview,
+            commands::switch_quantities,
+            commands::cancel_scheduled_change,
+            commands::create_ticket,
+            commands::support_fallback,
+            commands::open_link,
+            commands::get_settings,
+            commands::set_settings,
+        ])
+}
+
+/// Where and how this run keeps its data.
+struct Startup {
+    home: Home,
+    secrets: Arc<dyn SecretStore>,
+    /// `FE2_LICENSE_HOME` when set: a home of its own (tests, portable installs).
+    custom_home: Option<PathBuf>,
+    data_home: PathBuf,
+    /// The demo's temporary home, removed at exit.
+    #[cfg(feature = "demo")]
+    demo_dir: Option<tempfile::TempDir>,
+}
+
+impl Startup {
+    /// The OS keychain over `FE2_LICENSE_HOME` or the OS directories; in demo mode a temporary
+    /// home with an in-memory secret store (never the user's configuration or keychain).
+    fn new(demo: bool) -> Result<Self, fe2_license::Error> {
+        if demo {
+            return Self::demo();
+        }
+        let home = Home::from_env()?;
+        let custom_home = std::env::var_os(HOME_ENV)
+            .filter(|dir| !dir.is_empty())
+            .map(PathBuf::from);
+        let data_home = custom_home
+            .clone()
+            .unwrap_or_else(|| home.data_dir().to_path_buf());
+        Ok(Self {
+            home,
+            secrets: Arc::new(KeychainSecretStore::new()),
+            custom_home,
+            data_home,
+            #[cfg(feature = "demo")]
+            demo_dir: None,
+        })
+    }
+
+    #[cfg(feature = "demo")]
+    fn demo() -> Result<Self, fe2_license::Error> {
+        let dir = demo::temporary_home()?;
+        Ok(Self {
+            home: Home::at(dir.path()),
+            secrets: Arc::new(fe2_license::secrets::MemorySecretStore::new()),
+            custom_home: None,
+            data_home: dir.path().to_path_buf(),
+            demo_dir: Some(dir),
+        })
+    }
+
+    #[cfg(not(feature = "demo"))]
+    fn demo() -> Result<Self, fe2_license::Error> {
+        Err(fe2_license::Error::BadRequest(
+            "this build has no demo mode (build it with the cargo feature `demo`)".into(),
+        ))
+    }
+}
+
+/// Starts the app (`--demo` for demo mode).
+pub fn run() {
+    let demo = std::env::args().skip(1).any(|arg| arg == "--demo");
+    if let Err(e) = run_app(demo) {
+        eprintln!("FE2 License Manager: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run_app(demo: bool) -> Result<(), Box<dyn std::error::Error>> {
+    let startup = Startup::new(demo)?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    // Reads accounts, settings and caches once: the first `list_licenses` answers from memory.
+    let service = Service::new(startup.home.clone(), startup.secrets.clone(), clock.clone())?;
+
+    #[cfg(feature = "demo")]
+    let demo_shop = if demo {
+        Some(tauri::async_runtime::block_on(demo::start(&service))?)
+    } else {
+        None
+    };
+
+    let mut context = tauri::generate_context!();
+    let identifier = platform::instance_identifier(
+        &context.config().identifier,
+        demo,
+        startup.custom_home.as_deref(),
+    );
+    context.config_mut().identifier = identifier;
+
+    let state = AppState::new(service, clock, demo, startup.data_home.clone());
+    let home = startup.home.clone();
+    let app = builder(with_plugins(tauri::Builder::default(), &home, demo), state)
+        .setup(move |app| {
+            #[cfg(feature = "demo")]
+            if let Some(shop) = demo_shop {
+                app.manage(DemoShop { _shop: shop });
+            }
+            open_main_window(app.handle(), &home)?;
+            let handle = app.handle().clone();
+            tray::create(&handle, app.state::<AppState>().service.settings().language);
+            tauri::async_runtime::spawn(refresh_in_background(handle));
+            Ok(())
+        })
+        .build(context)?;
+
+    #[cfg(feature = "demo")]
+    let mut demo_dir = startup.demo_dir;
+    app.run(move |_, event| {
+        if let RunEvent::Exit = event {
+            #[cfg(feature = "demo")]
+            drop(demo_dir.take());
+        }
+    });
+    Ok(())
+}
+
+/// Keeps the in-process demo shop running as long as the app.
+#[cfg(feature = "demo")]
+struct DemoShop {
+    _shop: fe2_shop::RunningShop,
+}
+
+/// The official plugins, single-instance first; every file they write lives in the data home.
+fn with_plugins(builder: tauri::Builder<Wry>, home: &Home, demo: bool) -> tauri::Builder<Wry> {
+    use tauri_plugin_log::{RotationStrategy, Target, TargetKind};
+    let logs = tauri_plugin_log::Builder::new()
+        .clear_targets()
+        .targets([
+            Target::new(TargetKind::Stdout),
+            Target::new(TargetKind::Folder {
+                path: home.logs_dir(),
+                file_name: Some("fe2-license-manager".into()),
+            }),
+        ])
+        .level(log::LevelFilter::Info)
+        // HTTP and D-Bus libraries log requests at debug level; keep them quiet.
+        .level_for("reqwest", log::LevelFilter::Warn)
+        .level_for("hyper", log::LevelFilter::Warn)
+        .level_for("hyper_util", log::LevelFilter::Warn)
+        .level_for("zbus", log::LevelFilter::Warn)
+        .max_file_size(1_000_000)
+        .rotation_strategy(RotationStrategy::KeepOne)
+        .build();
+    // An absolute file name: window-state joins it onto its directory, which then drops out.
+    let window_state_file = home.data_dir().join("window-state.json");
+    let builder = builder
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            platform::show_main_window(app)
+        }))
+        .plugin(logs)
+        .plugin(
+            tauri_plugin_window_state::Builder::new()
+                .with_filename(window_state_file.to_string_lossy())
+                .build(),
+        )
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_clipboard_manager::init());
+    if demo {
+        builder
+    } else {
+        builder.plugin(tauri_plugin_autostart::Builder::new().build())
+    }
+}
+
+/// The main window from tauri.conf.json, with its web view data in the data home.
+fn open_main_window<R: Runtime>(app: &AppHandle<R>, home: &Home) -> tauri::Result<()> {
+    let Some(config) = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == "main")
+        .cloned()
+    else {
+        return Err(tauri::Error::WindowNotFound);
+    };
+    WebviewWindowBuilder::from_config(app, &config)?
+        .data_directory(home.webview_dir())
+        .build()?;
+    Ok(())
+}
+
+/// Refreshes every account after the window is up, then every 6 hours.
+async fn refresh_in_background<R: Runtime>(app: AppHandle<R>) {
+    let state = app.state::<AppState>();
+    // The tray and the notifications first show what the cache knows.
+    publish::changed(&app, &state).await;
+    loop {
+        publish::refresh_all(&app, &state).await;
+        tokio::time::sleep(REFRESH_EVERY).await;
+    }
+}

@@ -1,0 +1,56 @@
+//! Opening the account's web pages: the URL comes from the core (built from the account's
+//! configuration) and must still be on the account's shop or support host before the browser
+//! opens it, because the opener plugin itself checks nothing when called from Rust.
+
+use fe2_license::client::check_shop_url;
+use fe2_license::config::shop_host;
+use fe2_license::service::Service;
+use fe2_license::{Error, Result};
+use tauri::{AppHandle, Manager, Runtime};
+
+/// Refuses a URL that is not http(s) on the account's shop or support host.
+pub fn ensure_on_account_hosts(service: &Service, email: &str, url: &str) -> Result<()> {
+    let account = service.account_config(email)?;
+    check_shop_url(url)?;
+    let host = shop_host(url)?;
+    let allowed = [account.shop_host()?, shop_host(&account.support_url)?];
+    if allowed.contains(&host) {
+        Ok(())
+    } else {
+        Err(Error::InvalidUrl(url.chars().take(200).collect()))
+    }
+}
+
+/// Opens a checked URL in the default browser.
+pub fn open<R: Runtime>(
+    app: &AppHandle<R>,
+    service: &Service,
+    email: &str,
+    url: &str,
+) -> Result<()> {
+    ensure_on_account_hosts(service, email, url)?;
+    let opener = app
+        .try_state::<tauri_plugin_opener::Opener<R>>()
+        .ok_or_else(|| Error::Internal("no browser opener in this app".into()))?;
+    opener
+        .open_url(url, None::<&str>)
+        .map_err(|e| Error::Internal(format!("cannot open the browser: {e}")))
+}
+
+/// Copies `text` to the clipboard (write only), then opens the checked URL.
+pub fn copy_and_open<R: Runtime>(
+    app: &AppHandle<R>,
+    service: &Service,
+    email: &str,
+    url: &str,
+    text: &str,
+) -> Result<()> {
+    ensure_on_account_hosts(service, email, url)?;
+    let clipboard = app
+        .try_state::<tauri_plugin_clipboard_manager::Clipboard<R>>()
+        .ok_or_else(|| Error::Internal("no clipboard in this app".into()))?;
+    clipboard
+        .write_text(text)
+        .map_err(|e| Error::Internal(format!("cannot copy to the clipboard: {e}")))?;
+    open(app, service, email, url)
+}

@@ -1,0 +1,122 @@
+//! Telling the rest of the app that the licenses changed: the `licenses-updated` and
+//! `refresh-state` events (docs/ipc.md), the tray icon and the desktop notifications.
+
+use crate::{tray, AppState};
+use fe2_license::alerts::{self, Alert};
+use fe2_license::config::Language;
+use fe2_license::expiry::Urgency;
+use fe2_license::service::LicenseView;
+use serde::Serialize;
+use std::sync::atomic::Ordering;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri_plugin_notification::NotificationExt;
+
+/// Event with every `LicenseView`, most urgent first.
+pub const LICENSES_UPDATED: &str = "licenses-updated";
+/// Event with `{running}` while refreshes run.
+pub const REFRESH_STATE: &str = "refresh-state";
+
+/// Payload of [`REFRESH_STATE`].
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct RefreshState {
+    /// True while at least one refresh of all accounts runs.
+    pub running: bool,
+}
+
+/// Refreshes every account and announces the result; `refresh-state` frames the run.
+pub async fn refresh_all<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> Vec<LicenseView> {
+    state.refreshing.fetch_add(1, Ordering::SeqCst);
+    emit_refresh_state(app, true);
+    let views = state.service.refresh_all().await;
+    let still_running = state.refreshing.fetch_sub(1, Ordering::SeqCst) > 1;
+    emit_refresh_state(app, still_running);
+    announce(app, state, &views);
+    views
+}
+
+/// Announces the current views after an add, remove, change or settings update.
+pub async fn changed<R: Runtime>(app: &AppHandle<R>, state: &AppState) {
+    let views = state.service.accounts().await;
+    announce(app, state, &views);
+}
+
+fn emit_refresh_state<R: Runtime>(app: &AppHandle<R>, running: bool) {
+    if let Err(e) = app.emit(REFRESH_STATE, RefreshState { running }) {
+        log::warn!("cannot emit {REFRESH_STATE}: {e}");
+    }
+}
+
+/// Emits `licenses-updated`, sets the tray's state and shows the notifications that are due.
+pub fn announce<R: Runtime>(app: &AppHandle<R>, state: &AppState, views: &[LicenseView]) {
+    if let Err(e) = app.emit(LICENSES_UPDATED, views) {
+        log::warn!("cannot emit {LICENSES_UPDATED}: {e}");
+    }
+    let language = state.service.settings().language;
+    tray::show(app, views, language);
+    notify(app, state, views, language);
+}
+
+/// Shows a desktop notification per license that entered the warning or critical window
+/// (once per day and license, remembered by the core); silent without a notification service.
+fn notify<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    views: &[LicenseView],
+    language: Language,
+) {
+    if !state.service.settings().notifications
+        || app
+            .try_state::<tauri_plugin_notification::Notification<R>>()
+            .is_none()
+    {
+        return;
+    }
+    let alerts = match alerts::due(state.service.home(), views, state.clock.now()) {
+        Ok(alerts) => alerts,
+        Err(e) => {
+            log::warn!("cannot decide on expiry notifications: {e}");
+            return;
+        }
+    };
+    for alert in alerts {
+        let (title, body) = alert_text(&alert, language);
+        let app = app.clone();
+        // Showing talks to the desktop's notification service, which may be slow or missing.
+        tauri::async_runtime::spawn_blocking(move || {
+            if let Err(e) = app.notification().builder().title(title).body(body).show() {
+                log::info!("no desktop notification shown: {e}");
+            }
+        });
+    }
+}
+
+/// Title and text of an expiry notification.
+fn alert_text(alert: &Alert, language: Language) -> (String, String) {
+    let critical = alert.urgency >= Urgency::Critical;
+    match language {
+        Language::De => (
+            if critical {
+                "FE2-Lizenz läuft in Kürze ab"
+            } else {
+                "FE2-Lizenz läuft bald ab"
+            }
+            .to_string(),
+            format!(
+                "{} ({}): noch {} Tage",
+                alert.name, alert.email, alert.days_left
+            ),
+        ),
+        Language::En => (
+            if critical {
+                "FE2 license expires very soon"
+            } else {
+                "FE2 license expires soon"
+            }
+            .to_string(),
+            format!(
+                "{} ({}): {} days left",
+                alert.name, alert.email, alert.days_left
+            ),
+        ),
+    }
+}
