@@ -1,0 +1,267 @@
+//! The command line's grammar (clap derive): every command, option and `--help` example.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// `fe2-license`: FE2 licenses for IT staff and monitoring.
+#[derive(Debug, Parser)]
+#[command(
+    name = "fe2-license",
+    version,
+    about = "FE2 licenses for IT staff and monitoring (same accounts, keychain and cache as the app)",
+    after_help = "Examples:\n  \
+        fe2-license account add --email leitstelle@ff-musterstadt.de\n  \
+        fe2-license status\n  \
+        fe2-license check -w 30 -c 14\n  \
+        fe2-license export --format csv > lizenzen.csv\n\n\
+        All files live below FE2_LICENSE_HOME when it is set (else the OS directories);\n\
+        passwords and pinned shop keys live only in the OS keychain."
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add, list or remove shop accounts (shared with the desktop app).
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Every license: holder, e-mail, package, status, expiry, days left, verification, as of.
+    #[command(after_help = "Examples:\n  \
+        fe2-license status             refresh from the shop, then a table\n  \
+        fe2-license status --offline   the cached data only, no network\n  \
+        fe2-license status --json      for scripts")]
+    Status(StatusArgs),
+    /// A monitoring check (Nagios/Icinga plugin, JSON or Prometheus text format).
+    #[command(
+        after_help = "Exit codes (nagios and json): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n\
+        With --format prometheus the exit code is 0 once the metrics are written (the state is in\n\
+        fe2_license_state), 3 when they cannot be.\n\n\
+        Examples:\n  \
+        fe2-license check -w 30 -c 14 -t 10\n  \
+        fe2-license check --account leitstelle@ff-musterstadt.de --format json\n  \
+        fe2-license check --format prometheus --output C:\\ProgramData\\windows_exporter\\textfile_inputs\\fe2_license.prom\n  \
+        fe2-license check --offline    cached data only (a service account's view of a shared FE2_LICENSE_HOME)"
+    )]
+    Check(CheckArgs),
+    /// All licenses with their items, for the records (CSV for German Excel, or JSON).
+    #[command(
+        after_help = "CSV: `;`-separated, UTF-8 with BOM, CRLF lines, one row per license item,\n\
+        German dates (Europe/Berlin) and decimal commas, so German Excel opens it directly.\n\n\
+        Examples:\n  \
+        fe2-license export --format csv --output lizenzen.csv\n  \
+        fe2-license export --format json --offline"
+    )]
+    Export(ExportArgs),
+}
+
+/// Account commands.
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Signs in to the shop, pins its signing key and stores the credential in the OS keychain.
+    #[command(after_help = "Examples:\n  \
+        fe2-license account add --email leitstelle@ff-musterstadt.de            asks for the password\n  \
+        echo \"$PW\" | fe2-license account add --email a@b.de --password-stdin\n\n\
+        The application password is created in the shop under Mein Konto (/mein-konto/).")]
+    Add(AddArgs),
+    /// The configured accounts.
+    #[command(
+        after_help = "Examples:\n  fe2-license account list\n  fe2-license account list --json"
+    )]
+    List(ListArgs),
+    /// Removes an account: its configuration, cache and keychain entry.
+    #[command(after_help = "Example:\n  fe2-license account remove leitstelle@ff-musterstadt.de")]
+    Remove(RemoveArgs),
+}
+
+/// `account add`.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The shop's base URL.
+    #[arg(long, value_name = "URL", default_value = fe2_license::config::DEFAULT_SHOP_URL)]
+    pub shop_url: String,
+    /// The license e-mail (the shop login).
+    #[arg(long, value_name = "E-MAIL")]
+    pub email: String,
+    /// Read the application password from the first line of standard input instead of a prompt.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// `account list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `account remove`.
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// The account's license e-mail.
+    #[arg(value_name = "E-MAIL")]
+    pub email: String,
+}
+
+/// `status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// JSON for scripts instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Use the cached data only; never touch the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// Overall deadline of the refresh in seconds; then the cached data is shown.
+    #[arg(
+        short = 't',
+        long = "timeout",
+        value_name = "SECONDS",
+        default_value_t = 10
+    )]
+    pub timeout_secs: u64,
+}
+
+/// Output formats of `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// One Nagios/Icinga plugin line with performance data.
+    Nagios,
+    /// The same result as JSON.
+    Json,
+    /// Prometheus text exposition format (textfile collector).
+    Prometheus,
+}
+
+/// `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Check only this account (default: every account).
+    #[arg(long, value_name = "E-MAIL")]
+    pub account: Option<String>,
+    /// WARNING when days left ≤ DAYS.
+    #[arg(
+        short = 'w',
+        long = "warning",
+        value_name = "DAYS",
+        default_value_t = 30
+    )]
+    pub warning_days: i64,
+    /// CRITICAL when days left ≤ DAYS.
+    #[arg(
+        short = 'c',
+        long = "critical",
+        value_name = "DAYS",
+        default_value_t = 14
+    )]
+    pub critical_days: i64,
+    /// Overall deadline in seconds; when the shop does not answer in time the cache is used.
+    #[arg(
+        short = 't',
+        long = "timeout",
+        value_name = "SECONDS",
+        default_value_t = 10
+    )]
+    pub timeout_secs: u64,
+    /// Use the cached data only; never touch the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Nagios)]
+    pub format: CheckFormat,
+    /// Write the output atomically to FILE (UTF-8, no BOM) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Output formats of `export`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// `;`-separated, UTF-8 BOM, for German Excel.
+    Csv,
+    /// JSON for scripts.
+    Json,
+}
+
+/// `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Use the cached data only; never touch the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// Overall deadline of the refresh in seconds; then the cached data is exported.
+    #[arg(
+        short = 't',
+        long = "timeout",
+        value_name = "SECONDS",
+        default_value_t = 10
+    )]
+    pub timeout_secs: u64,
+    /// Write atomically to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_grammar_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn check_defaults_follow_the_monitoring_plugin_conventions() {
+        let cli = Cli::try_parse_from(["fe2-license", "check"]).unwrap();
+        let Command::Check(args) = cli.command else {
+            panic!("not check");
+        };
+        assert_eq!(
+            (args.warning_days, args.critical_days, args.timeout_secs),
+            (30, 14, 10)
+        );
+        assert_eq!(args.format, CheckFormat::Nagios);
+        assert!(!args.offline);
+    }
+
+    #[test]
+    fn every_command_has_an_example_in_its_help() {
+        let mut root = Cli::command();
+        root.build();
+        let paths: [&[&str]; 6] = [
+            &["account", "add"],
+            &["account", "list"],
+            &["account", "remove"],
+            &["status"],
+            &["check"],
+            &["export"],
+        ];
+        for path in paths {
+            let mut command = root.clone();
+            for name in path {
+                command = command
+                    .find_subcommand(name)
+                    .cloned()
+                    .unwrap_or_else(|| panic!("no command {path:?}"));
+            }
+            let help = command.render_long_help().to_string();
+            let example = format!("fe2-license {}", path.join(" "));
+            assert!(help.contains(&example), "{path:?}: {help}");
+        }
+        assert_eq!(
+            root.get_subcommands()
+                .filter(|c| c.get_name() != "help")
+                .count(),
+            4
+        );
+    }
+}

@@ -1,0 +1,210 @@
+//! `export`: every license with its items, as CSV for German Excel or as JSON for scripts.
+//!
+//! CSV choices, all for German Excel opening the file with a double click: UTF-8 with BOM (else
+//! Excel reads ANSI and breaks the umlauts), `;` as separator (the German list separator), CRLF
+//! lines, German headers, dates `01.01.2026` in Europe/Berlin, and money with a decimal comma and
+//! no thousands separator (`1234,50`, which Excel reads as a number).
+
+use crate::dates;
+use crate::snapshot::Snapshot;
+use chrono::{DateTime, Utc};
+use fe2_license::expiry;
+use fe2_license::model::License;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// The UTF-8 byte order mark.
+const BOM: &str = "\u{feff}";
+
+/// The header row.
+const HEADER: [&str; 16] = [
+    "E-Mail",
+    "Inhaber",
+    "Lizenz-Nr.",
+    "Art",
+    "Status",
+    "Paket",
+    "Läuft ab",
+    "Tage übrig",
+    "Daten",
+    "Stand",
+    "Artikelnummer",
+    "Artikel",
+    "Anzahl",
+    "Einzelpreis netto",
+    "Summe netto",
+    "Währung",
+];
+
+/// A text cell: quoted when it holds `;`, `"` or a line break; a leading `=`, `+`, `-`, `@`
+/// (or tab/CR) gets a `'` so that Excel never runs shop-supplied text as a formula.
+fn text_cell(text: &str) -> String {
+    let guarded = match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_string(),
+    };
+    if guarded.contains([';', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+/// Money with a decimal comma and two places (`650,00`).
+fn money_cell(amount: Decimal) -> String {
+    fe2_license::money::to_text(amount).replace('.', ",")
+}
+
+/// The license columns of one row (everything before the item columns).
+fn license_cells(snapshot: &Snapshot, license: &License, now: DateTime<Utc>) -> Vec<String> {
+    vec![
+        text_cell(&snapshot.email),
+        text_cell(&license.name),
+        license.id.to_string(),
+        text_cell(license.kind.as_str()),
+        text_cell(license.status.as_str()),
+        text_cell(&license.package.name),
+        expiry::expires_at(license)
+            .map(dates::date)
+            .unwrap_or_default(),
+        expiry::days_left(license, now).to_string(),
+        text_cell(snapshot.trust.german()),
+        snapshot.as_of.map(dates::date_time).unwrap_or_default(),
+    ]
+}
+
+/// The CSV file: BOM, header, one row per license item (a license without items, or an
+/// account without data, still gets one row so that nothing is silently left out).
+pub fn csv(snapshots: &[Snapshot], now: DateTime<Utc>) -> String {
+    let mut rows: Vec<Vec<String>> = vec![HEADER.iter().map(|h| h.to_string()).collect()];
+    for snapshot in snapshots {
+        let Some(license) = &snapshot.license else {
+            let mut row = vec![text_cell(&snapshot.email)];
+            row.resize(8, String::new());
+            row.push(text_cell(snapshot.trust.german()));
+            row.resize(HEADER.len(), String::new());
+            rows.push(row);
+            continue;
+        };
+        let base = license_cells(snapshot, license, now);
+        if license.items.is_empty() {
+            let mut row = base.clone();
+            row.resize(HEADER.len(), String::new());
+            rows.push(row);
+        }
+        for item in &license.items {
+            let mut row = base.clone();
+            row.push(text_cell(&item.sku));
+            row.push(text_cell(&item.name));
+            row.push(item.quantity.to_string());
+            row.push(item.unit_price.map(money_cell).unwrap_or_default());
+            row.push(
+                item.unit_price
+                    .map(|price| money_cell(price * Decimal::from(item.quantity)))
+                    .unwrap_or_default(),
+            );
+            row.push(text_cell(&license.currency));
+            rows.push(row);
+        }
+    }
+    let mut text = String::from(BOM);
+    for row in rows {
+        text.push_str(&row.join(";"));
+        text.push_str("\r\n");
+    }
+    text
+}
+
+/// One license in the JSON export.
+#[derive(Serialize)]
+struct ExportedLicense<'a> {
+    email: &'a str,
+    shop_url: &'a str,
+    verification: crate::snapshot::Trust,
+    as_of: Option<DateTime<Utc>>,
+    fetched_at: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
+    days_left: Option<i64>,
+    usable: Option<bool>,
+    license: Option<&'a License>,
+}
+
+/// The JSON export: an array, one object per account, the Shop API's `License` inside.
+pub fn json(snapshots: &[Snapshot], now: DateTime<Utc>) -> String {
+    let exported: Vec<ExportedLicense> = snapshots
+        .iter()
+        .map(|s| ExportedLicense {
+            email: &s.email,
+            shop_url: &s.shop_url,
+            verification: s.trust,
+            as_of: s.as_of,
+            fetched_at: s.fetched_at,
+            expires_at: s.license.as_ref().and_then(expiry::expires_at),
+            days_left: s.license.as_ref().map(|l| expiry::days_left(l, now)),
+            usable: s.license.as_ref().map(|l| expiry::is_usable(l, now)),
+            license: s.license.as_ref(),
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&exported).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::fixtures::{at, verified};
+    use crate::snapshot::Trust;
+
+    const NOW: &str = "2025-07-02T12:00:00Z";
+
+    #[test]
+    fn csv_is_for_german_excel_with_one_row_per_item() {
+        let mut snapshot = verified("leitstelle@ff-musterstadt.de", "2026-01-01T00:00:00Z", NOW);
+        if let Some(l) = snapshot.license.as_mut() {
+            l.name = "FF Musterstadt; Löschzug \"Nord\"".into();
+        }
+        let text = csv(&[snapshot], at(NOW));
+        assert!(text.starts_with("\u{feff}E-Mail;Inhaber;"));
+        let lines: Vec<&str> = text.trim_start_matches('\u{feff}').split("\r\n").collect();
+        assert_eq!(lines.len(), 4, "{lines:?}"); // header, two items, final empty
+        assert_eq!(lines[3], "");
+        assert_eq!(
+            lines[2],
+            "leitstelle@ff-musterstadt.de;\"FF Musterstadt; Löschzug \"\"Nord\"\"\";4711;\
+             subscription;active;FE2 Basispaket;01.01.2026;183;verifiziert;02.07.2025 14:00;\
+             fe2-persons;Zusätzliche Personen;20;12,00;240,00;EUR"
+        );
+        for line in &lines[..3] {
+            assert_eq!(
+                line.matches(';').count() - usize::from(line.contains("Nord")),
+                15
+            );
+        }
+    }
+
+    #[test]
+    fn formulas_from_the_shop_are_defused_and_accounts_without_data_kept() {
+        assert_eq!(text_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(text_cell("-1"), "'-1");
+        assert_eq!(text_cell("plain"), "plain");
+        let mut empty = verified("b@x.de", "2026-01-01T00:00:00Z", NOW);
+        empty.license = None;
+        empty.trust = Trust::None;
+        let text = csv(&[empty], at(NOW));
+        assert!(
+            text.ends_with("b@x.de;;;;;;;;keine Daten;;;;;;;\r\n"),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn json_export_has_the_license_with_items_and_core_days() {
+        let snapshot = verified("a@x.de", "2026-01-01T00:00:00Z", NOW);
+        let value: serde_json::Value = serde_json::from_str(&json(&[snapshot], at(NOW))).unwrap();
+        assert_eq!(value[0]["email"], "a@x.de");
+        assert_eq!(value[0]["days_left"], 183);
+        assert_eq!(value[0]["license"]["items"][1]["unit_price"], "12.00");
+        assert_eq!(value[0]["verification"], "verified");
+    }
+}
