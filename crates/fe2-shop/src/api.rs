@@ -368,10 +368,10 @@ async fn switch(State(state): State<Shared>, headers: HeaderMap, body: Bytes) ->
         &headers,
         "POST /license/switch",
         body,
-        |email, body| async move {
+        |record, body| async move {
             let request = parse_switch(body)?;
             let outcome = in_transaction(&work_state, move |tx, state| {
-                let mut license = current_license(tx, state, &email)?;
+                let mut license = current_license(tx, state, &record.email)?;
                 let now = state.clock.now();
                 let quote = pricing::quote(&license, &state.catalog, &request.items, now)?;
                 if let Some(expected) = request.expected_gross {
@@ -407,14 +407,16 @@ async fn switch(State(state): State<Shared>, headers: HeaderMap, body: Bytes) ->
                     None
                 };
                 db::finish_license(&mut license, &state.catalog, now);
-                Ok(fe2_license::model::SwitchOutcome {
+                let outcome = to_json(&fe2_license::model::SwitchOutcome {
                     order,
                     license,
                     quote,
-                })
+                })?;
+                record.store(tx, StatusCode::CREATED, &outcome)?;
+                Ok(outcome)
             })
             .await?;
-            Ok((StatusCode::CREATED, to_json(&outcome)?))
+            Ok((StatusCode::CREATED, outcome))
         },
     )
     .await
@@ -431,7 +433,7 @@ async fn idempotent<F, Fut>(
     work: F,
 ) -> Response
 where
-    F: FnOnce(String, Option<Value>) -> Fut,
+    F: FnOnce(Recorder, Option<Value>) -> Fut,
     Fut: std::future::Future<Output = ApiResult<(StatusCode, Value)>>,
 {
     match idempotent_inner(state, headers, route, body, work).await {
@@ -449,7 +451,7 @@ async fn idempotent_inner<F, Fut>(
     work: F,
 ) -> ApiResult<(StatusCode, Value)>
 where
-    F: FnOnce(String, Option<Value>) -> Fut,
+    F: FnOnce(Recorder, Option<Value>) -> Fut,
     Fut: std::future::Future<Output = ApiResult<(StatusCode, Value)>>,
 {
     let email = authenticate(state, headers).await?;
@@ -480,19 +482,49 @@ where
             Err(ApiError(Error::IdempotencyKeyReuse))
         };
     }
-    let (status, response) = work(email.clone(), parsed.clone()).await?;
-    if let (true, Some(request)) = (status.is_success(), parsed) {
+    let record = Recorder {
+        email,
+        route,
+        key,
+        request: parsed.clone(),
+    };
+    work(record, parsed).await
+}
+
+/// Stores an idempotent request's answer in the same transaction as its effect, so that no
+/// effect can exist without its stored answer.
+struct Recorder {
+    /// The authenticated e-mail (the key's scope and the request's account).
+    email: String,
+    /// The route (the key's scope).
+    route: &'static str,
+    /// The key.
+    key: String,
+    /// The request body as parsed JSON; `None` when it was not JSON (then nothing succeeds).
+    request: Option<Value>,
+}
+
+impl Recorder {
+    /// Stores a 2xx answer for the key; other answers are not stored.
+    fn store(&self, tx: &Connection, status: StatusCode, response: &Value) -> ApiResult<()> {
+        let Some(request) = &self.request else {
+            return Ok(());
+        };
+        if !status.is_success() {
+            return Ok(());
+        }
         let answer = db::StoredAnswer {
-            request,
+            request: request.clone(),
             status: status.as_u16(),
             response: response.clone(),
         };
-        in_transaction(state, move |tx, _| {
-            db::store_answer(tx, (&email, route, &key), &answer, unix_now())
-        })
-        .await?;
+        db::store_answer(
+            tx,
+            (&self.email, self.route, &self.key),
+            &answer,
+            unix_now(),
+        )
     }
-    Ok((status, response))
 }
 
 /// Seconds since 1970 on the real clock (idempotency keys expire on it, also under `--now`).
@@ -581,7 +613,7 @@ async fn create_ticket(State(state): State<Shared>, headers: HeaderMap, body: By
         &headers,
         "POST /tickets",
         body,
-        |email, body| async move {
+        |record, body| async move {
             let bad = |why: &str| ApiError(Error::BadRequest(why.to_string()));
             let body = body.ok_or_else(|| bad("the body is not JSON"))?;
             let topic = body
@@ -600,7 +632,7 @@ async fn create_ticket(State(state): State<Shared>, headers: HeaderMap, body: By
                 Some(_) => return Err(bad("fields must be an object")),
             };
             let ticket = in_transaction(&work_state, move |tx, state| {
-                let license = current_license(tx, state, &email)?;
+                let license = current_license(tx, state, &record.email)?;
                 let lookup_failed = std::cell::RefCell::new(None);
                 let has_license = |address: &str| match db::license_id_of(tx, address) {
                     Ok(found) => found.is_some(),
@@ -621,10 +653,14 @@ async fn create_ticket(State(state): State<Shared>, headers: HeaderMap, body: By
                     status: "open".to_string(),
                     created: state.clock.now(),
                 };
-                db::insert_ticket(tx, license.id, &draft, &message, &fields)
+                let ticket = to_json(&db::insert_ticket(
+                    tx, license.id, &draft, &message, &fields,
+                )?)?;
+                record.store(tx, StatusCode::CREATED, &ticket)?;
+                Ok(ticket)
             })
             .await?;
-            Ok((StatusCode::CREATED, to_json(&ticket)?))
+            Ok((StatusCode::CREATED, ticket))
         },
     )
     .await
@@ -661,7 +697,6 @@ async fn checkout(State(state): State<Shared>, body: Bytes) -> ApiResult<Respons
         .and_then(Value::as_str)
         .ok_or_else(|| bad("package must be a string"))?
         .to_string();
-    let items = eligibility::parse_items(body.get("items").unwrap_or(&Value::Null))?;
     let email = email::normalize(raw_email)?;
     let password = new_app_password();
     let mac = state.auth.mac(&password);
@@ -678,6 +713,7 @@ async fn checkout(State(state): State<Shared>, body: Bytes) -> ApiResult<Respons
                 return Err(ApiError(Error::LicenseExists));
             }
         }
+        let items = eligibility::parse_items(body.get("items").unwrap_or(&Value::Null))?;
         let package = db::package_of(&package_code).ok_or_else(|| Error::UnknownItem {
             sku: package_sku(&package_code),
         })?;
