@@ -23,7 +23,9 @@ fn stores_reads_overwrites_and_deletes_a_secret_in_the_real_keychain() {
         password: "abcd EFGH 1234 ijkl MNOP 5678".into(),
         shop_key: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into(),
     };
-    store.set(&user, &first).expect("store in the Secret Service");
+    store
+        .set(&user, &first)
+        .expect("store in the Secret Service");
     assert_eq!(store.get(&user).expect("read back"), first);
 
     let second = Secret {
@@ -31,12 +33,17 @@ fn stores_reads_overwrites_and_deletes_a_secret_in_the_real_keychain() {
         shop_key: "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB=".into(),
     };
     store.set(&user, &second).expect("overwrite");
-    assert_eq!(store.get(&user).expect("read the overwritten entry"), second);
+    assert_eq!(
+        store.get(&user).expect("read the overwritten entry"),
+        second
+    );
 
     // A second store instance sees the same entry: it really is in the keychain, not in memory.
     assert_eq!(KeychainSecretStore::new().get(&user).unwrap(), second);
 
     store.delete(&user).expect("delete");
     assert!(matches!(store.get(&user), Err(Error::NoSecret(_))));
-    store.delete(&user).expect("deleting a missing entry is fine");
+    store
+        .delete(&user)
+        .expect("deleting a missing entry is fine");
 }
