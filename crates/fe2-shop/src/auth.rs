@@ -106,6 +106,9 @@ impl Auth {
     /// Records a failed attempt for the e-mail.
     pub fn record_failure(&self, email: &str) {
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if failures.len() >= CACHE_PRUNE_AT {
+            failures.retain(|_, attempts| attempts.back().is_some_and(|t| t.elapsed() < WINDOW));
+        }
         failures
             .entry(email.to_string())
             .or_default()
@@ -167,6 +170,19 @@ mod tests {
             .expect("throttled after 10 failures");
         assert!((59..=60).contains(&wait), "wait {wait}");
         assert_eq!(auth.throttled("other@b.de"), None);
+    }
+
+    #[test]
+    fn verified_credentials_are_cached_per_email_and_password() {
+        let auth = Auth::new(vec![2]);
+        let mac = auth.mac("abcd EFGH 1234 ijkl MNOP 5678");
+        assert!(!auth.is_cached("a@b.de", &mac));
+        auth.remember("a@b.de", mac);
+        assert!(auth.is_cached("a@b.de", &mac));
+        assert!(!auth.is_cached("c@b.de", &mac));
+        assert!(!auth.is_cached("a@b.de", &auth.mac("other")));
+        assert!(Auth::matches(&mac, &mac));
+        assert!(!Auth::matches(&mac[..31], &mac));
     }
 
     #[test]
