@@ -524,8 +524,11 @@ fn transport_error(error: &reqwest::Error) -> Error {
         return Error::Timeout;
     }
     let text = chain_text(error);
+    if let Some(tls) = find_rustls_error(error) {
+        return Error::Tls(describe_tls(tls));
+    }
     let lower = text.to_lowercase();
-    if lower.contains("proxy") {
+    if lower.contains("proxy") || lower.contains("tunnel") {
         Error::Proxy(text)
     } else if [
         "certificate",
@@ -540,6 +543,52 @@ fn transport_error(error: &reqwest::Error) -> Error {
         Error::Tls(text)
     } else {
         Error::Unreachable(text)
+    }
+}
+
+/// The rustls error somewhere in the chain; hyper wraps it in an `io::Error`, whose `source()`
+/// skips the wrapped error itself, so those are opened explicitly.
+fn find_rustls_error<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a rustls::Error> {
+    let mut current = Some(error);
+    while let Some(cause) = current {
+        if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        if let Some(inner) = cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            if let Some(tls) = find_rustls_error(inner) {
+                return Some(tls);
+            }
+        }
+        current = cause.source();
+    }
+    None
+}
+
+/// Names the certificate problem in words an administrator can act on.
+fn describe_tls(error: &rustls::Error) -> String {
+    use rustls::CertificateError as C;
+    match error {
+        rustls::Error::InvalidCertificate(problem) => match problem {
+            C::UnknownIssuer => {
+                "the certificate's issuer is not trusted by this computer (UnknownIssuer); \
+                 a network that inspects TLS needs its root certificate in the system store"
+                    .to_string()
+            }
+            C::Expired | C::ExpiredContext { .. } => {
+                "the shop's certificate has expired".to_string()
+            }
+            C::NotValidForName | C::NotValidForNameContext { .. } => {
+                "the certificate is issued for another host name".to_string()
+            }
+            C::Revoked => "the shop's certificate was revoked".to_string(),
+            other => format!("invalid certificate: {other:?}"),
+        },
+        other => other.to_string(),
     }
 }
 
@@ -678,6 +727,19 @@ mod tests {
             let back = error_from_answer(status, &HeaderMap::new(), body.to_string().as_bytes());
             assert_eq!(back, error);
         }
+    }
+
+    #[test]
+    fn tls_failures_name_the_certificate_problem() {
+        let unknown = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        assert!(describe_tls(&unknown).contains("issuer is not trusted"));
+        let wrapped = std::io::Error::other(unknown);
+        assert_eq!(
+            find_rustls_error(&wrapped),
+            Some(&rustls::Error::InvalidCertificate(
+                rustls::CertificateError::UnknownIssuer
+            ))
+        );
     }
 
     #[test]

@@ -154,3 +154,13 @@ async fn gets_are_retried_on_502_and_posts_are_not() {
     assert_eq!(client.shop_date(), Some(now()));
     shop.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn tls_to_a_server_without_tls_is_a_tls_error() {
+    let shop = demo_shop().await;
+    let client =
+        ShopClient::new(&format!("https://{}", shop.addr), &fast_options().client).unwrap();
+    let error = client.keys().await.unwrap_err();
+    assert_eq!(error.code(), "tls", "{error}");
+    shop.shutdown().await.unwrap();
+}
