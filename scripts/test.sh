@@ -35,3 +35,12 @@ XDG_DATA_HOME="$keychain_home" dbus-run-session -- sh -c '
 ' 2>&1 | tee "$keychain_log"
 grep -q "test result: ok. 1 passed" "$keychain_log" || { echo "the keychain test did not pass" >&2; exit 1; }
 rm -rf "$keychain_home"
+
+section "Rust: fe2-license CLI against the reference shop with a real Secret Service"
+cargo build -p fe2-shop --locked
+cargo test -p fe2-license-cli --locked --test shop --no-run
+cli_log=$(mktemp)
+scripts/with-keyring.sh cargo test -p fe2-license-cli --locked --test shop -- --ignored --test-threads=1 2>&1 | tee "$cli_log"
+# No silent skip: the ignored tests must have run and passed.
+grep -Eq "test result: ok\. [1-9][0-9]* passed" "$cli_log" || { echo "the CLI shop tests did not run" >&2; exit 1; }
+rm -f "$cli_log"

@@ -1,0 +1,122 @@
+//! The command line without a shop and without a keychain: an empty data home, usage errors,
+//! exit codes and help texts.
+
+mod common;
+
+use common::run;
+
+#[test]
+fn check_without_an_account_is_unknown_on_one_line() {
+    let home = tempfile::tempdir().unwrap();
+    let out = run(home.path(), &["check"], "");
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert_eq!(out.stdout, "FE2 LICENSE UNKNOWN - no account configured\n");
+    let json = run(home.path(), &["check", "--format", "json"], "");
+    assert_eq!(json.code, 3);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value["state"], "UNKNOWN");
+    // Prometheus: written (exit 0), no samples, only HELP and TYPE lines.
+    let prom = run(home.path(), &["check", "--format", "prometheus"], "");
+    assert_eq!(prom.code, 0);
+    assert!(
+        prom.stdout.lines().all(|l| l.starts_with('#')),
+        "{}",
+        prom.stdout
+    );
+}
+
+#[test]
+fn usage_errors_of_check_are_unknown_and_of_other_commands_1() {
+    let home = tempfile::tempdir().unwrap();
+    for args in [
+        &["check", "--bogus"][..],
+        &["check", "-w", "10", "-c", "20"],
+        &["check", "-w", "x"],
+    ] {
+        let out = run(home.path(), args, "");
+        assert_eq!(out.code, 3, "{args:?}: {}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{args:?}: {}", out.stderr);
+    }
+    let out = run(home.path(), &["status", "--bogus"], "");
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    let out = run(home.path(), &["account", "remove", "nobody@x.de"], "");
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "error: no account nobody@x.de [unknown_account]\n"
+    );
+    let out = run(home.path(), &["check", "--account", "nobody@x.de"], "");
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (3, "FE2 LICENSE UNKNOWN - no account nobody@x.de\n")
+    );
+}
+
+#[test]
+fn an_empty_home_has_no_accounts_and_exports_only_the_header() {
+    let home = tempfile::tempdir().unwrap();
+    let out = run(home.path(), &["status"], "");
+    assert_eq!(out.code, 0);
+    assert!(
+        out.stdout.starts_with("Kein Konto eingerichtet"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(run(home.path(), &["status", "--json"], "").stdout, "[]\n");
+    assert_eq!(
+        run(home.path(), &["account", "list", "--json"], "").stdout,
+        "[]\n"
+    );
+    let csv = run(home.path(), &["export", "--format", "csv"], "");
+    assert_eq!(csv.code, 0);
+    assert!(csv.stdout.starts_with("\u{feff}E-Mail;Inhaber;"));
+    assert_eq!(csv.stdout.matches("\r\n").count(), 1);
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    let home = tempfile::tempdir().unwrap();
+    let top = run(home.path(), &["--help"], "");
+    assert_eq!(top.code, 0);
+    assert!(top.stdout.contains("Examples:"));
+    for args in [
+        &["account", "add", "--help"][..],
+        &["account", "list", "--help"],
+        &["account", "remove", "--help"],
+        &["status", "--help"],
+        &["check", "--help"],
+        &["export", "--help"],
+    ] {
+        let out = run(home.path(), args, "");
+        assert_eq!(out.code, 0, "{args:?}");
+        let example = format!("fe2-license {}", args[..args.len() - 1].join(" "));
+        assert!(out.stdout.contains(&example), "{args:?}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn check_writes_its_output_file_atomically_without_bom() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("collector").join("fe2_license.prom");
+    let out = run(
+        home.path(),
+        &[
+            "check",
+            "--format",
+            "prometheus",
+            "--output",
+            file.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""));
+    let written = std::fs::read(&file).unwrap();
+    assert!(written.starts_with(b"# HELP fe2_license_expiry_timestamp_seconds "));
+    assert!(written.ends_with(b"\n"));
+    let names: Vec<_> = std::fs::read_dir(file.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "temp file left behind: {names:?}");
+}

@@ -1,0 +1,439 @@
+//! `fe2-license` against the real reference shop (`fe2-shop serve --now …`, demo fixtures) with
+//! the real Secret Service. Run by scripts/test.sh inside scripts/with-keyring.sh:
+//! `cargo build -p fe2-shop && scripts/with-keyring.sh cargo test -p fe2-license-cli --test shop -- --ignored --test-threads=1`
+
+mod common;
+
+use common::*;
+use fe2_license::license_file;
+use fe2_license::paths::Home;
+use fe2_license::secrets::{KeychainSecretStore, SecretStore};
+use fe2_license::service::{Service, Verification};
+use fe2_license::SystemClock;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A data home, a key file and a running shop with the demo fixtures.
+struct Setup {
+    home: tempfile::TempDir,
+    key_file: std::path::PathBuf,
+    now: String,
+    shop: Option<Shop>,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let home = tempfile::tempdir().unwrap();
+        let key_file = home.path().join("shop-signing.key");
+        let now = now_text();
+        let shop = Shop::start("127.0.0.1:0", &demo_fixtures(), &now, &key_file);
+        Setup {
+            home,
+            key_file,
+            now,
+            shop: Some(shop),
+        }
+    }
+
+    fn shop(&self) -> &Shop {
+        self.shop.as_ref().expect("shop running")
+    }
+
+    fn path(&self) -> &Path {
+        self.home.path()
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        run(self.path(), args, "")
+    }
+}
+
+/// The keychain user of an account, as the core names it.
+fn keychain_user(email: &str, shop: &Shop) -> String {
+    fe2_license::secrets::entry_user(email, &shop.addr)
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test.sh"]
+fn accounts_are_added_listed_and_removed_with_the_keychain() {
+    let setup = Setup::new();
+    let shop = setup.shop();
+    let added = add(setup.path(), shop, OK_EMAIL, OK_PASSWORD);
+    let key = license_file::public_key_from_base64(&shop_public_key(&setup.key_file)).unwrap();
+    let fingerprint = license_file::fingerprint(&key);
+    assert!(
+        added.stdout.contains("(FF Musterstadt)"),
+        "{}",
+        added.stdout
+    );
+    assert!(added.stdout.contains(&fingerprint), "{}", added.stdout);
+    // The password lives in the keychain only, beside the pinned key.
+    let secret = KeychainSecretStore::new()
+        .get(&keychain_user(OK_EMAIL, shop))
+        .unwrap();
+    assert_eq!(secret.password, OK_PASSWORD);
+    let mut files = String::new();
+    for entry in walk(setup.path()) {
+        files.push_str(&std::fs::read_to_string(&entry).unwrap_or_default());
+    }
+    assert!(!files.contains("EFGH"), "a password reached a file");
+
+    // A wrong password: one clear line, exit 1, nothing written.
+    let wrong = run(
+        setup.path(),
+        &[
+            "account",
+            "add",
+            "--shop-url",
+            &shop.url,
+            "--email",
+            WARN_EMAIL,
+            "--password-stdin",
+        ],
+        "wrong password\n",
+    );
+    assert_eq!(wrong.code, 1);
+    assert_eq!(wrong.stderr.lines().count(), 1, "{}", wrong.stderr);
+    assert!(
+        wrong.stderr.contains("invalid_credentials"),
+        "{}",
+        wrong.stderr
+    );
+    let list = setup.run(&["account", "list", "--json"]);
+    let value: serde_json::Value = serde_json::from_str(&list.stdout).unwrap();
+    assert_eq!(value.as_array().unwrap().len(), 1);
+    assert_eq!(value[0]["email"], OK_EMAIL);
+    assert_eq!(value[0]["fingerprint"], fingerprint.as_str());
+    let table = setup.run(&["account", "list"]);
+    assert!(
+        table.stdout.lines().nth(1).unwrap().starts_with(OK_EMAIL),
+        "{}",
+        table.stdout
+    );
+
+    let removed = setup.run(&["account", "remove", OK_EMAIL]);
+    assert_eq!(removed.code, 0, "{}", removed.stderr);
+    assert_eq!(setup.run(&["account", "list", "--json"]).stdout, "[]\n");
+    let gone = KeychainSecretStore::new().get(&keychain_user(OK_EMAIL, shop));
+    assert_eq!(gone.unwrap_err().code(), "no_secret");
+}
+
+/// Every file below `dir`.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test.sh"]
+fn check_exit_codes_follow_the_worst_license() {
+    let setup = Setup::new();
+    let shop = setup.shop();
+    add(setup.path(), shop, OK_EMAIL, OK_PASSWORD);
+    let ok = setup.run(&["check"]);
+    assert_eq!(ok.code, 0, "{} {}", ok.stdout, ok.stderr);
+    assert!(
+        ok.stdout
+            .starts_with("FE2 LICENSE OK - leitstelle@ff-musterstadt.de: 183 days left"),
+        "{}",
+        ok.stdout
+    );
+    assert!(
+        ok.stdout
+            .ends_with(" | 'days_left_leitstelle@ff-musterstadt.de'=183;30:;14:;;\n"),
+        "{}",
+        ok.stdout
+    );
+    assert_eq!(ok.stdout.lines().count(), 1);
+
+    add(setup.path(), shop, WARN_EMAIL, WARN_PASSWORD);
+    let warn = setup.run(&["check"]);
+    assert_eq!(warn.code, 1, "{}", warn.stdout);
+    assert!(warn
+        .stdout
+        .starts_with("FE2 LICENSE WARNING - kuendigung@ff-seedorf.de: 15 days left"));
+    assert_eq!(warn.stdout.matches("'days_left_").count(), 2);
+    // The thresholds in force are the ones given, also in the performance data.
+    let relaxed = setup.run(&["check", "--account", WARN_EMAIL, "-w", "10", "-c", "5"]);
+    assert_eq!(relaxed.code, 0, "{}", relaxed.stdout);
+    assert!(
+        relaxed.stdout.ends_with("=15;10:;5:;;\n"),
+        "{}",
+        relaxed.stdout
+    );
+    assert_eq!(setup.run(&["check", "--account", OK_EMAIL]).code, 0);
+
+    add(setup.path(), shop, CRIT_EMAIL, CRIT_PASSWORD);
+    let crit = setup.run(&["check"]);
+    assert_eq!(crit.code, 2, "{}", crit.stdout);
+    assert!(crit
+        .stdout
+        .starts_with("FE2 LICENSE CRITICAL - test@ff-neustadt.de: 7 days left"));
+
+    let json = setup.run(&["check", "--format", "json"]);
+    assert_eq!(json.code, 2);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value["state"], "CRITICAL");
+    assert_eq!(value["licenses"].as_array().unwrap().len(), 3);
+    assert_eq!(value["licenses"][0]["email"], CRIT_EMAIL);
+    assert_eq!(value["licenses"][0]["trust"], "verified");
+
+    let unknown = setup.run(&["check", "--account", "nobody@ff-nirgendwo.de"]);
+    assert_eq!(unknown.code, 3);
+    assert!(unknown.stdout.starts_with("FE2 LICENSE UNKNOWN - "));
+}
+
+/// A strict reading of the text exposition format, beside the parser crate: every sample line
+/// is `name{email="…"} integer`, and every family has HELP and TYPE gauge before its samples.
+fn assert_strict_exposition(text: &str) {
+    assert!(text.ends_with('\n'));
+    assert!(!text.starts_with('\u{feff}'));
+    let mut typed = std::collections::BTreeSet::new();
+    let mut helped = std::collections::BTreeSet::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# HELP ") {
+            let (name, help) = rest.split_once(' ').expect("HELP name text");
+            assert!(!help.is_empty());
+            helped.insert(name.to_string());
+        } else if let Some(rest) = line.strip_prefix("# TYPE ") {
+            assert!(rest.ends_with(" gauge"), "{line}");
+            typed.insert(rest.trim_end_matches(" gauge").to_string());
+        } else {
+            let (name, rest) = line.split_once("{email=\"").expect(line);
+            // Metric names: [a-zA-Z_:][a-zA-Z0-9_:]*.
+            let mut chars = name.chars();
+            let first = chars.next().expect(line);
+            assert!(
+                first.is_ascii_alphabetic() || first == '_' || first == ':',
+                "{line}"
+            );
+            assert!(
+                chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
+                "{line}"
+            );
+            assert!(typed.contains(name) && helped.contains(name), "{line}");
+            let (label, value) = rest.rsplit_once("\"} ").expect(line);
+            assert!(!label.contains('\n'));
+            value.parse::<i64>().expect(line);
+        }
+    }
+    assert_eq!(typed.len(), 5);
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test.sh"]
+fn prometheus_status_and_export_formats() {
+    let setup = Setup::new();
+    let shop = setup.shop();
+    add(setup.path(), shop, OK_EMAIL, OK_PASSWORD);
+    add(setup.path(), shop, CRIT_EMAIL, CRIT_PASSWORD);
+
+    let file = setup.path().join("textfile").join("fe2_license.prom");
+    let prom = setup.run(&[
+        "check",
+        "--format",
+        "prometheus",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        (prom.code, prom.stdout.as_str()),
+        (0, ""),
+        "{}",
+        prom.stderr
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_strict_exposition(&text);
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).unwrap();
+    assert_eq!(scrape.samples.len(), 10);
+    assert_eq!(scrape.docs.len(), 5);
+    let days = scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == "fe2_license_days_left" && s.labels.get("email") == Some(OK_EMAIL))
+        .expect("days left of the ok license");
+    assert_eq!(days.value, prometheus_parse::Value::Gauge(183.0));
+    let state = scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == "fe2_license_state" && s.labels.get("email") == Some(CRIT_EMAIL))
+        .unwrap();
+    assert_eq!(state.value, prometheus_parse::Value::Gauge(2.0));
+
+    let table = setup.run(&["status"]);
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert!(lines[0].starts_with("Inhaber"), "{}", table.stdout);
+    assert_eq!(lines.len(), 3, "{}", table.stdout);
+    assert!(table.stdout.contains("FF Musterstadt") && table.stdout.contains("verifiziert"));
+    let status = setup.run(&["status", "--json", "--offline"]);
+    let value: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(value[0]["email"], CRIT_EMAIL); // most urgent first
+    assert_eq!(value[1]["days_left"], 183);
+    assert_eq!(value[1]["verification"], "verified");
+
+    let csv = setup.run(&["export", "--format", "csv"]);
+    assert_eq!(csv.code, 0);
+    assert!(csv.stdout.starts_with("\u{feff}E-Mail;Inhaber;Lizenz-Nr.;"));
+    let exported: serde_json::Value =
+        serde_json::from_str(&setup.run(&["export", "--format", "json"]).stdout).unwrap();
+    let items: usize = exported
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["license"]["items"].as_array().unwrap().len())
+        .sum();
+    assert!(items >= 2);
+    assert_eq!(
+        csv.stdout.matches("\r\n").count(),
+        1 + items,
+        "{}",
+        csv.stdout
+    );
+    assert!(
+        csv.stdout.contains(";650,00;650,00;EUR\r\n"),
+        "{}",
+        csv.stdout
+    );
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test.sh"]
+fn offline_deadline_and_rejected_credentials_use_the_cache() {
+    let mut setup = Setup::new();
+    let addr = setup.shop().addr.clone();
+    add(setup.path(), setup.shop(), OK_EMAIL, OK_PASSWORD);
+    setup.shop.take().unwrap().stop();
+
+    // --offline never touches the network: the cached, verified data.
+    let offline = setup.run(&["check", "--offline"]);
+    assert_eq!(offline.code, 0, "{}", offline.stdout);
+    assert!(offline.stdout.contains("183 days left"));
+    // Without --offline the refresh fails at once (connection refused): cache, "offline".
+    let refused = setup.run(&["check"]);
+    assert_eq!(refused.code, 0, "{}", refused.stdout);
+    assert!(
+        refused.stdout.contains("offline (unreachable)"),
+        "{}",
+        refused.stdout
+    );
+
+    // A shop that accepts but never answers: the overall deadline -t ends the wait.
+    let silent = std::net::TcpListener::bind(&addr).unwrap();
+    let started = Instant::now();
+    let late = setup.run(&["check", "-t", "2"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(late.code, 0, "{}", late.stdout);
+    assert!(late.stdout.contains("offline (timeout)"), "{}", late.stdout);
+    drop(silent);
+
+    // The shop back with another password for the account: 401 is at least WARNING.
+    let fixtures = std::fs::read_to_string(demo_fixtures())
+        .unwrap()
+        .replace(OK_PASSWORD, "zzzz ZZZZ 9999 zzzz ZZZZ 9999");
+    let changed = setup.path().join("changed.json");
+    std::fs::write(&changed, fixtures).unwrap();
+    let _shop = Shop::start(&addr, &changed, &setup.now, &setup.key_file);
+    let rejected = setup.run(&["check"]);
+    assert_eq!(rejected.code, 1, "{}", rejected.stdout);
+    assert!(
+        rejected.stdout.contains("183 days left"),
+        "{}",
+        rejected.stdout
+    );
+    assert!(
+        rejected.stdout.contains("credentials rejected"),
+        "{}",
+        rejected.stdout
+    );
+    // The rejection is remembered in the cache, so an offline check says it too.
+    let remembered = setup.run(&["check", "--offline"]);
+    assert_eq!(remembered.code, 1, "{}", remembered.stdout);
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test.sh"]
+fn offline_check_without_keychain_access_reports_unchecked_data() {
+    let mut setup = Setup::new();
+    add(setup.path(), setup.shop(), OK_EMAIL, OK_PASSWORD);
+    setup.shop.take().unwrap().stop();
+    // A service account: no session bus, so no Secret Service.
+    let out = cli(setup.path())
+        .args(["check", "--offline", "--format", "json"])
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .env_remove("DISPLAY")
+        .output()
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(value["state"], "OK", "{value}");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(value["licenses"][0]["trust"], "unchecked");
+    assert!(value["summary"]
+        .as_str()
+        .unwrap()
+        .contains("signature not re-checked here (no keychain access)"));
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test.sh"]
+fn an_account_added_by_the_cli_is_seen_by_the_app_service_and_back() {
+    let setup = Setup::new();
+    let shop = setup.shop();
+    add(setup.path(), shop, OK_EMAIL, OK_PASSWORD);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let service = Service::new(
+            Home::at(setup.path()),
+            Arc::new(KeychainSecretStore::new()),
+            Arc::new(SystemClock),
+        )
+        .unwrap();
+        let views = service.accounts().await;
+        assert_eq!(views.len(), 1);
+        assert_eq!(views[0].email, OK_EMAIL);
+        assert_eq!(views[0].verification, Verification::Verified);
+        assert!(views[0].fingerprint.is_some());
+        service
+            .add_account(&shop.url, WARN_EMAIL, WARN_PASSWORD)
+            .await
+            .unwrap();
+    });
+    let list = setup.run(&["account", "list", "--json"]);
+    let value: serde_json::Value = serde_json::from_str(&list.stdout).unwrap();
+    let mut emails: Vec<&str> = value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["email"].as_str().unwrap())
+        .collect();
+    emails.sort_unstable();
+    assert_eq!(emails, [WARN_EMAIL, OK_EMAIL]);
+    // The app's account verifies in the CLI with the keychain entry the app wrote.
+    let check = setup.run(&[
+        "check",
+        "--offline",
+        "--account",
+        WARN_EMAIL,
+        "--format",
+        "json",
+    ]);
+    let value: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    assert_eq!(value["licenses"][0]["trust"], "verified");
+    assert_eq!(value["state"], "WARNING");
+}
