@@ -89,6 +89,8 @@ pub struct Assessment {
     pub data_age_seconds: Option<i64>,
     /// True when the shop could not be reached.
     pub offline: bool,
+    /// "offline (code) since …, data as of …" when the cached data stands in.
+    pub offline_note: Option<String>,
 }
 
 /// Raises an assessment to at least `state`, saying why.
@@ -137,6 +139,7 @@ pub fn assess(snapshot: &Snapshot, thresholds: &Thresholds, now: DateTime<Utc>) 
         as_of: snapshot.as_of,
         data_age_seconds: snapshot.data_age_secs(now),
         offline: snapshot.offline,
+        offline_note: None,
     };
     match &snapshot.license {
         None => {
@@ -246,18 +249,16 @@ pub fn assess(snapshot: &Snapshot, thresholds: &Thresholds, now: DateTime<Utc>) 
             &mut assessment,
         ),
         Some(error) if snapshot.offline => {
-            assessment
-                .reasons
-                .push(format!("offline ({}){}", error.code, offline_note()))
+            assessment.offline_note = Some(format!("offline ({}){}", error.code, offline_note()))
         }
         Some(error) => raise(
             State::Warning,
             format!("refresh failed ({})", error.code),
             &mut assessment,
         ),
-        None if snapshot.offline => assessment
-            .reasons
-            .push(format!("offline{}", offline_note())),
+        None if snapshot.offline => {
+            assessment.offline_note = Some(format!("offline{}", offline_note()))
+        }
         None => {}
     }
     assessment
@@ -286,11 +287,28 @@ pub fn evaluate(snapshots: &[Snapshot], thresholds: Thresholds, now: DateTime<Ut
         let state = licenses
             .iter()
             .fold(State::Ok, |worst, a| worst.worst(a.state));
-        let summary = licenses
+        // When every license stands on the cache for the same reason, say so once up front.
+        let shared = licenses[0].offline_note.clone().filter(|note| {
+            licenses.len() > 1
+                && licenses
+                    .iter()
+                    .all(|a| a.offline_note.as_ref() == Some(note))
+        });
+        let per_license = licenses
             .iter()
-            .map(|a| format!("{}: {}", a.email, a.reasons.join(", ")))
+            .map(|a| {
+                let mut reasons = a.reasons.clone();
+                if shared.is_none() {
+                    reasons.extend(a.offline_note.clone());
+                }
+                format!("{}: {}", a.email, reasons.join(", "))
+            })
             .collect::<Vec<_>>()
             .join("; ");
+        let summary = match shared {
+            Some(note) => format!("{note}; {per_license}"),
+            None => per_license,
+        };
         (state, summary)
     };
     CheckResult {
@@ -498,12 +516,26 @@ mod tests {
         let mut offline = verified(EMAIL, "2026-01-01T00:00:00Z", "2025-07-01T10:00:00Z");
         offline.offline = true;
         offline.last_error = Some(problem("unreachable"));
-        let result = check(&[offline]);
+        let result = check(std::slice::from_ref(&offline));
         assert_eq!(result.state, State::Ok);
         assert!(
             result
                 .summary
                 .contains("offline (unreachable), data as of 01.07.2025 12:00"),
+            "{}",
+            result.summary
+        );
+        let mut second = offline.clone();
+        second.email = "b@x.de".into();
+        let result = check(&[offline, second]);
+        assert!(
+            result.summary.starts_with("offline (unreachable)"),
+            "{}",
+            result.summary
+        );
+        assert_eq!(
+            result.summary.matches("offline").count(),
+            1,
             "{}",
             result.summary
         );

@@ -127,9 +127,8 @@ pub fn status_table(snapshots: &[Snapshot], language: Language, now: DateTime<Ut
                 words.failed
             };
             text.push_str(&format!(
-                "{}: {what} ({}: {})\n",
+                "{}: {what}: {}\n",
                 s.email,
-                error.code,
                 error.message.replace('\n', " ")
             ));
         }
@@ -270,7 +269,7 @@ mod tests {
         );
         assert_eq!(
             lines[3],
-            "b@x.de: Shop nicht erreicht (unreachable: unreachable happened)"
+            "b@x.de: Shop nicht erreicht: unreachable happened"
         );
     }
 
