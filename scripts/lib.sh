@@ -20,3 +20,15 @@ install_system_packages() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
   fi
 }
+
+# npm packages of the root workspace (the Tauri CLI and the UI): `npm ci` when the lockfile
+# changed since the last install, `npm install` when there is no lockfile yet.
+install_npm_packages() {
+  if [ ! -f package-lock.json ]; then
+    section "npm install (no lockfile yet)"
+    npm install --no-audit --no-fund
+  elif [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    section "npm ci"
+    npm ci --no-audit --no-fund
+  fi
+}

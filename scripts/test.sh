@@ -44,3 +44,22 @@ scripts/with-keyring.sh cargo test -p fe2-license-cli --locked --test shop -- --
 # No silent skip: the ignored tests must have run and passed.
 grep -Eq "test result: ok\. [1-9][0-9]* passed" "$cli_log" || { echo "the CLI shop tests did not run" >&2; exit 1; }
 rm -f "$cli_log"
+
+section "End to end: the real app (built through the Tauri CLI) under Xvfb via tauri-driver + WebKitWebDriver"
+# No silent skip: every tool must be there.
+command -v xvfb-run >/dev/null || { echo "xvfb-run missing" >&2; exit 1; }
+command -v WebKitWebDriver >/dev/null || { echo "WebKitWebDriver missing (webkit2gtk-driver)" >&2; exit 1; }
+export PATH="$HOME/.cargo/bin:$PATH"
+command -v tauri-driver >/dev/null || cargo install tauri-driver@2.1.0 --locked
+npx tauri build --debug --no-bundle --features demo
+cargo test -p fe2-e2e --locked --no-run
+e2e_home=$(mktemp -d)
+e2e_log="$e2e_home/e2e.log"
+# Private XDG directories: nothing of the run lands in the user's configuration; the keyring and
+# D-Bus session are private too (scripts/with-keyring.sh). Each test stops its own tauri-driver.
+XDG_CONFIG_HOME="$e2e_home/config" XDG_CACHE_HOME="$e2e_home/cache" \
+  APP_BIN="$PWD/target/debug/fe2-license-manager" \
+  xvfb-run -a -s "-screen 0 1280x800x24" scripts/with-keyring.sh \
+  cargo test -p fe2-e2e --locked -- --ignored --test-threads=1 2>&1 | tee "$e2e_log"
+grep -q "test result: ok. 3 passed" "$e2e_log" || { echo "the end-to-end tests did not all pass" >&2; exit 1; }
+rm -rf "$e2e_home"

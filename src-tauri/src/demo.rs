@@ -34,3 +34,27 @@ pub fn temporary_home() -> Result<tempfile::TempDir> {
             reason: e.to_string(),
         })
 }
+
+/// Ends the app on Ctrl+C or SIGTERM as on closing its window, so the temporary home goes too.
+pub fn exit_on_signal<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
+    tauri::async_runtime::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            match signal(SignalKind::terminate()) {
+                Ok(mut terminate) => {
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = terminate.recv() => {}
+                    }
+                }
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        app.exit(0);
+    });
+}

@@ -174,6 +174,7 @@ fn run_app(demo: bool) -> Result<(), Box<dyn std::error::Error>> {
             #[cfg(feature = "demo")]
             if let Some(shop) = demo_shop {
                 app.manage(DemoShop { _shop: shop });
+                demo::exit_on_signal(app.handle().clone());
             }
             open_main_window(app.handle(), &home)?;
             let handle = app.handle().clone();

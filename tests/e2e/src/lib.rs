@@ -1,0 +1,232 @@
+//! Helpers of the end-to-end tests: the real app binary (built through the Tauri CLI), one
+//! `tauri-driver` per app session, the reference shop in-process, and the values the app must
+//! show, computed with the core from the shop's own licenses.
+
+use chrono::Utc;
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use fe2_license::expiry;
+use fe2_license::paths::Home;
+use fe2_license::secrets::MemorySecretStore;
+use fe2_license::service::Service;
+use fe2_license::SystemClock;
+use fe2_shop::{RunningShop, ServerConfig};
+use std::collections::BTreeMap;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What a test step returns.
+pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// How long the UI may take for anything.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The app binary: `APP_BIN`, else the debug build of the Tauri CLI.
+pub fn app_binary() -> TestResult<PathBuf> {
+    let path = std::env::var_os("APP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/debug/fe2-license-manager"));
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "no app binary at {}: build it with `npx tauri build --debug --no-bundle --features demo`",
+            path.display()
+        )
+        .into())
+    }
+}
+
+/// A port nobody listens on right now.
+fn free_port() -> TestResult<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A running `tauri-driver`; killed when dropped, also when a test fails.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    /// Starts `tauri-driver` (which starts WebKitWebDriver, which starts the app) with the app's
+    /// data home in its environment.
+    fn start(home: Option<&Path>) -> TestResult<Self> {
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let log =
+            std::fs::File::create(std::env::temp_dir().join(format!("fe2-e2e-driver-{port}.log")))?;
+        let mut command =
+            Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()));
+        command
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        match home {
+            Some(home) => command.env("FE2_LICENSE_HOME", home),
+            None => command.env_remove("FE2_LICENSE_HOME"),
+        };
+        let driver = Self {
+            child: command.spawn()?,
+            port,
+        };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                return Err(format!("tauri-driver does not listen on {port}").into());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(driver)
+    }
+}
+
+impl Drop for Driver {
+    /// SIGTERM first: tauri-driver then stops its WebKitWebDriver, which a SIGKILL would orphan.
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One run of the app under WebDriver.
+pub struct Session {
+    /// The WebDriver client.
+    pub client: Client,
+    driver: Driver,
+}
+
+impl Session {
+    /// Starts the app with `args`, its data home at `home` (None: the app decides, e.g. demo).
+    pub async fn start(args: &[&str], home: Option<&Path>) -> TestResult<Self> {
+        let app = app_binary()?;
+        let driver = Driver::start(home)?;
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app, "args": args }),
+        );
+        let client = ClientBuilder::native()
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
+            .await?;
+        Ok(Self { client, driver })
+    }
+
+    /// Waits for the first element matching a CSS selector; on a timeout the screen is saved
+    /// in the temp directory so the failure can be seen.
+    pub async fn wait_for(&self, css: &str) -> TestResult<Element> {
+        match self
+            .client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+        {
+            Ok(element) => Ok(element),
+            Err(e) => {
+                let shot = std::env::temp_dir().join("fe2-e2e-failure.png");
+                if let Ok(png) = self.client.screenshot().await {
+                    let _ = std::fs::write(&shot, png);
+                }
+                Err(format!("waiting for {css}: {e} (screen: {})", shot.display()).into())
+            }
+        }
+    }
+
+    /// Opens the dashboard route (`#/`, app-and-cli.md).
+    pub async fn go_to_dashboard(&self) -> TestResult {
+        self.client
+            .execute("window.location.hash = '#/';", Vec::new())
+            .await?;
+        Ok(())
+    }
+
+    /// Every element matching a CSS selector now.
+    pub async fn all(&self, css: &str) -> TestResult<Vec<Element>> {
+        Ok(self.client.find_all(Locator::Css(css)).await?)
+    }
+
+    /// Saves a screenshot as docs/screenshots/<name>.png (after the page settled).
+    pub async fn screenshot(&self, name: &str) -> TestResult {
+        // The captured frame lags the DOM a little (notes/tauri.md §2b).
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let png = self.client.screenshot().await?;
+        let dir = workspace_root().join("docs/screenshots");
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(dir.join(format!("{name}.png")), png)?;
+        Ok(())
+    }
+
+    /// Ends the session (the app quits) and stops the driver.
+    pub async fn end(self) -> TestResult {
+        let closed = self.client.close().await;
+        drop(self.driver);
+        // Let the app release its single-instance name before the next start.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        Ok(closed?)
+    }
+}
+
+/// The reference shop with the demo fixtures on 127.0.0.1, any port.
+pub async fn demo_shop() -> TestResult<RunningShop> {
+    Ok(fe2_shop::spawn(ServerConfig::demo()).await?)
+}
+
+/// Days left of every demo license with a license, as the core computes them from the
+/// licenses a fresh demo shop hands out now.
+pub async fn demo_days_left() -> TestResult<BTreeMap<String, i64>> {
+    let shop = demo_shop().await?;
+    let home = tempfile::tempdir()?;
+    let service = Service::new(
+        Home::at(home.path()),
+        Arc::new(MemorySecretStore::new()),
+        Arc::new(SystemClock),
+    )?;
+    let mut days = BTreeMap::new();
+    for customer in fe2_shop::demo_fixtures().customers {
+        if customer.license.is_none() {
+            continue;
+        }
+        let view = service
+            .add_account(&shop.base_url(), &customer.email, &customer.app_password)
+            .await?;
+        let license = view.license.ok_or("the shop handed out no license")?;
+        days.insert(view.email, expiry::days_left(&license, Utc::now()));
+    }
+    shop.shutdown().await?;
+    Ok(days)
+}
+
+/// The demo customer the tests sign in as.
+pub fn demo_customer(email: &str) -> TestResult<fe2_shop::fixtures::CustomerFixture> {
+    fe2_shop::demo_fixtures()
+        .customers
+        .into_iter()
+        .find(|c| c.email == email)
+        .ok_or_else(|| format!("{email} is not a demo customer").into())
+}

@@ -1,0 +1,136 @@
+//! Issue 5's acceptance, end to end: the real app binary under Xvfb, driven through
+//! tauri-driver + WebKitWebDriver. Run by scripts/test.sh (`cargo test -p fe2-e2e -- --ignored
+//! --test-threads=1` inside xvfb-run and dbus-run-session with an unlocked gnome-keyring).
+
+use fantoccini::Locator;
+use fe2_e2e::{demo_customer, demo_days_left, demo_shop, Session, TestResult};
+
+const EMAIL: &str = "leitstelle@ff-musterstadt.de";
+
+fn card(email: &str) -> String {
+    format!("[data-testid=\"license-card\"][data-email=\"{email}\"]")
+}
+
+/// Fills the add-account form and submits it.
+async fn add_account(session: &Session, shop_url: &str, email: &str, password: &str) -> TestResult {
+    session
+        .wait_for("[data-testid=\"add-account\"]")
+        .await?
+        .click()
+        .await?;
+    for (field, value) in [
+        ("account-shop-url", shop_url),
+        ("account-email", email),
+        ("account-password", password),
+    ] {
+        let input = session
+            .wait_for(&format!("[data-testid=\"{field}\"]"))
+            .await?;
+        input.clear().await?;
+        input.send_keys(value).await?;
+    }
+    session
+        .wait_for("[data-testid=\"account-submit\"]")
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "end-to-end: scripts/test.sh runs it under Xvfb with tauri-driver"]
+async fn demo_dashboard_shows_every_demo_license_with_its_days_left() -> TestResult {
+    let expected = demo_days_left().await?;
+    let session = Session::start(&["--demo"], None).await?;
+    session.wait_for("[data-testid=\"demo-mark\"]").await?;
+    for (email, days) in &expected {
+        let card = session.wait_for(&card(email)).await?;
+        let shown = card
+            .find(Locator::Css("[data-testid=\"days-left\"]"))
+            .await?
+            .attr("data-days")
+            .await?;
+        assert_eq!(
+            shown.as_deref(),
+            Some(days.to_string().as_str()),
+            "days left of {email}"
+        );
+    }
+    assert_eq!(
+        session.all("[data-testid=\"license-card\"]").await?.len(),
+        expected.len()
+    );
+    session.screenshot("dashboard").await?;
+
+    session.wait_for(&card(EMAIL)).await?.click().await?;
+    session.wait_for("[data-testid=\"item-qty\"]").await?;
+    session.screenshot("detail").await?;
+    session.end().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "end-to-end: scripts/test.sh runs it under Xvfb with tauri-driver"]
+async fn a_wrong_password_shows_invalid_credentials() -> TestResult {
+    let shop = demo_shop().await?;
+    let home = tempfile::tempdir()?;
+    let session = Session::start(&[], Some(home.path())).await?;
+    add_account(&session, &shop.base_url(), EMAIL, "wrong password").await?;
+    let error = session.wait_for("[data-testid=\"error-message\"]").await?;
+    assert_eq!(
+        error.attr("data-code").await?.as_deref(),
+        Some("invalid_credentials")
+    );
+    assert!(session
+        .all("[data-testid=\"license-card\"]")
+        .await?
+        .is_empty());
+    session.end().await?;
+    shop.shutdown().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "end-to-end: scripts/test.sh runs it under Xvfb with tauri-driver"]
+async fn with_the_shop_stopped_a_restarted_app_shows_the_cached_license_offline() -> TestResult {
+    let customer = demo_customer(EMAIL)?;
+    let shop = demo_shop().await?;
+    let home = tempfile::tempdir()?;
+
+    let session = Session::start(&[], Some(home.path())).await?;
+    add_account(&session, &shop.base_url(), EMAIL, &customer.app_password).await?;
+    session.wait_for("[data-testid=\"account-added\"]").await?;
+    let fingerprint = session
+        .wait_for("[data-testid=\"fingerprint\"]")
+        .await?
+        .text()
+        .await?;
+    assert!(
+        !fingerprint.trim().is_empty(),
+        "the pinned key's fingerprint is shown"
+    );
+    session.go_to_dashboard().await?;
+    let card_before = session.wait_for(&card(EMAIL)).await?;
+    let days_before = card_before
+        .find(Locator::Css("[data-testid=\"days-left\"]"))
+        .await?
+        .attr("data-days")
+        .await?;
+    assert!(
+        days_before.is_some(),
+        "the added license shows its days left"
+    );
+    session.end().await?;
+    shop.shutdown().await?;
+
+    let session = Session::start(&[], Some(home.path())).await?;
+    let card_after = session.wait_for(&card(EMAIL)).await?;
+    let days_after = card_after
+        .find(Locator::Css("[data-testid=\"days-left\"]"))
+        .await?
+        .attr("data-days")
+        .await?;
+    assert_eq!(days_after, days_before, "the cached license");
+    session.wait_for("[data-testid=\"offline-banner\"]").await?;
+    session.screenshot("offline").await?;
+    session.end().await
+}
