@@ -65,9 +65,10 @@ fn persist(mut temp: tempfile::NamedTempFile, path: &Path) -> std::io::Result<()
     loop {
         match temp.persist(path) {
             Ok(_) => return Ok(()),
+            // 5 access denied, 32 sharing violation, 33 lock violation: another process has it open.
             Err(e)
                 if attempt + 1 < ATTEMPTS
-                    && e.error.kind() == std::io::ErrorKind::PermissionDenied =>
+                    && matches!(e.error.raw_os_error(), Some(5 | 32 | 33)) =>
             {
                 attempt += 1;
                 temp = e.file;

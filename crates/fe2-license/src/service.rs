@@ -914,6 +914,32 @@ mod tests {
         }
     }
 
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[test]
+    fn the_service_is_shareable_and_its_futures_are_send() {
+        let dir = tempfile::tempdir().unwrap();
+        let service = Service::new(
+            Home::at(dir.path()),
+            Arc::new(crate::secrets::MemorySecretStore::new()),
+            Arc::new(crate::clock::SystemClock),
+        )
+        .unwrap();
+        fn assert_shareable<T: Send + Sync + Clone + 'static>(_: &T) {}
+        assert_shareable(&service);
+        let items = [RequestedItem::new("fe2-persons", 1)];
+        let fields = serde_json::json!({});
+        assert_send(&service.accounts());
+        assert_send(&service.add_account("https://x.de", "a@b.de", "p"));
+        assert_send(&service.refresh("a@b.de"));
+        assert_send(&service.refresh_all());
+        assert_send(&service.license_details("a@b.de"));
+        assert_send(&service.estimate("a@b.de", &items));
+        assert_send(&service.switch_quantities("a@b.de", &items, Decimal::ONE, None, "k"));
+        assert_send(&service.create_ticket("a@b.de", "general", "m", &fields, "k"));
+        assert_send(&service.remove_account("a@b.de"));
+    }
+
     #[test]
     fn most_urgent_first_then_days_left() {
         let mut views = vec![
