@@ -1,0 +1,97 @@
+//! The start-up benchmark's marker, identical in the app and in the bare baseline app.
+//!
+//! When `FE2_BENCH_MARKER` names a file, an initialisation script waits for the page's
+//! `performance.mark('fe2-first-card')`, lets the next frame be painted and then asks to
+//! navigate to a fixed URL; the navigation hook cancels that navigation and writes the wall-clock
+//! time (nanoseconds since the Unix epoch) to the file. No command, no capability and no change
+//! to the page's code is needed, and without the variable the plugin does nothing.
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+use tauri::plugin::{Builder, TauriPlugin};
+use tauri::Runtime;
+
+/// The environment variable naming the marker file.
+pub const MARKER_ENV: &str = "FE2_BENCH_MARKER";
+
+/// The performance mark the page sets when its first content is in the DOM.
+pub const MARK_NAME: &str = "fe2-first-card";
+
+/// The host the script navigates to; it never resolves, and the navigation is always cancelled.
+const SIGNAL_HOST: &str = "fe2-bench.invalid";
+
+// A frame, then a task: the mark is set when the DOM holds the content, the signal goes after
+// the frame that paints it.
+const SCRIPT: &str = r#"(() => {
+  let sent = false;
+  const signal = () => {
+    if (sent) return;
+    sent = true;
+    requestAnimationFrame(() => setTimeout(() => location.assign('http://fe2-bench.invalid/painted'), 0));
+  };
+  new PerformanceObserver((list) => {
+    if (list.getEntries().some((e) => e.name === 'fe2-first-card')) signal();
+  }).observe({ type: 'mark', buffered: true });
+})();"#;
+
+/// The plugin: active only when `FE2_BENCH_MARKER` is set.
+pub fn init<R: Runtime>() -> TauriPlugin<R> {
+    let builder = Builder::new("fe2-bench-marker");
+    let Some(marker) = std::env::var_os(MARKER_ENV).map(PathBuf::from) else {
+        return builder.build();
+    };
+    builder
+        .js_init_script(SCRIPT)
+        .on_navigation(move |_, url| {
+            if url.host_str() != Some(SIGNAL_HOST) {
+                return true;
+            }
+            if let Err(e) = write_marker(&marker) {
+                eprintln!("{MARKER_ENV}: cannot write {}: {e}", marker.display());
+            }
+            false
+        })
+        .build()
+}
+
+/// Writes the current time atomically, so a reader never sees a half-written number.
+fn write_marker(marker: &Path) -> std::io::Result<()> {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_err(std::io::Error::other)?
+        .as_nanos();
+    let tmp = marker.with_extension("tmp");
+    std::fs::write(&tmp, format!("{nanos}\n"))?;
+    std::fs::rename(&tmp, marker)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_uses_the_constants() {
+        assert!(SCRIPT.contains(&format!("'{MARK_NAME}'")));
+        assert!(SCRIPT.contains(&format!("http://{SIGNAL_HOST}/")));
+    }
+
+    #[test]
+    fn marker_holds_a_recent_time() {
+        let dir = std::env::temp_dir().join(format!("fe2-bench-marker-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("marker");
+        let before = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        write_marker(&file).unwrap();
+        let written: u128 = std::fs::read_to_string(&file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(written >= before);
+        assert!(!file.with_extension("tmp").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
