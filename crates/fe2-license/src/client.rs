@@ -743,6 +743,15 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_never_shows_the_password() {
+        let client = ShopClient::new("https://shop.example", &ClientOptions::default())
+            .unwrap()
+            .with_credentials("a@b.de", "abcd EFGH 1234 ijkl MNOP 5678");
+        let text = format!("{client:?}");
+        assert!(text.contains("a@b.de") && !text.contains("EFGH"), "{text}");
+    }
+
+    #[test]
     fn ids_are_encoded_as_one_path_segment() {
         assert_eq!(percent_encode("sc_1"), "sc_1");
         assert_eq!(percent_encode("../a b"), "..%2Fa%20b");
