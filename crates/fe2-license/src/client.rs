@@ -47,7 +47,12 @@ impl Default for ClientOptions {
         Self {
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(20),
-            retry_backoff: vec![Duration::from_millis(200), Duration::from_millis(400)],
+            // Up to 3 retries: a gateway restarting or a flaky Wi-Fi gets about 1.4 s to recover.
+            retry_backoff: vec![
+                Duration::from_millis(200),
+                Duration::from_millis(400),
+                Duration::from_millis(800),
+            ],
             max_response_bytes: MAX_RESPONSE_BYTES,
         }
     }
@@ -352,7 +357,10 @@ impl ShopClient {
             let response = match request.send().await {
                 Ok(response) => response,
                 Err(e) => match pause {
-                    Some(pause) if e.is_connect() && !e.is_timeout() => {
+                    // A certificate problem does not go away by asking again.
+                    Some(pause)
+                        if e.is_connect() && !e.is_timeout() && find_rustls_error(&e).is_none() =>
+                    {
                         attempt += 1;
                         tokio::time::sleep(pause).await;
                         continue;
