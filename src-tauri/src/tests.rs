@@ -145,9 +145,17 @@ fn add_list_refresh_and_remove_an_account() {
         .unwrap_or_else(|e| panic!("refresh: {e}"));
     assert_eq!(refreshed["offline"], false);
     assert_eq!(refreshed["verification"], "verified");
+    let (sender, states) = mpsc::channel::<String>();
+    h.app.listen_any(publish::REFRESH_STATE, move |event| {
+        let _ = sender.send(event.payload().to_string());
+    });
     let all =
         invoke(&h.main, "refresh_all", json!({})).unwrap_or_else(|e| panic!("refresh_all: {e}"));
     assert_eq!(all[0]["email"], EMAIL);
+    let framed: Vec<String> = (0..2)
+        .filter_map(|_| states.recv_timeout(Duration::from_secs(10)).ok())
+        .collect();
+    assert_eq!(framed, [r#"{"running":true}"#, r#"{"running":false}"#]);
 
     let details = invoke(&h.main, "license_details", json!({ "email": EMAIL }))
         .unwrap_or_else(|e| panic!("license_details: {e}"));
