@@ -59,7 +59,7 @@ struct Driver {
 impl Driver {
     /// Starts `tauri-driver` (which starts WebKitWebDriver, which starts the app) with the app's
     /// data home in its environment.
-    fn start(home: Option<&Path>) -> TestResult<Self> {
+    fn start(home: Option<&Path>, scratch: &Path) -> TestResult<Self> {
         let port = free_port()?;
         let native_port = free_port()?;
         let log =
@@ -73,6 +73,9 @@ impl Driver {
                 "--native-port",
                 &native_port.to_string(),
             ])
+            // The app's temporary files (the demo's data home) stay in the test's own directory,
+            // removed with it even when the app is killed before it can clean up.
+            .env("TMPDIR", scratch)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log);
@@ -118,13 +121,15 @@ pub struct Session {
     /// The WebDriver client.
     pub client: Client,
     driver: Driver,
+    scratch: tempfile::TempDir,
 }
 
 impl Session {
     /// Starts the app with `args`, its data home at `home` (None: the app decides, e.g. demo).
     pub async fn start(args: &[&str], home: Option<&Path>) -> TestResult<Self> {
         let app = app_binary()?;
-        let driver = Driver::start(home)?;
+        let scratch = tempfile::tempdir()?;
+        let driver = Driver::start(home, scratch.path())?;
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
             "tauri:options".into(),
@@ -134,7 +139,11 @@ impl Session {
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{}", driver.port))
             .await?;
-        Ok(Self { client, driver })
+        Ok(Self {
+            client,
+            driver,
+            scratch,
+        })
     }
 
     /// Waits for the first element matching a CSS selector; on a timeout the screen is saved
@@ -186,6 +195,7 @@ impl Session {
     pub async fn end(self) -> TestResult {
         let closed = self.client.close().await;
         drop(self.driver);
+        drop(self.scratch);
         // Let the app release its single-instance name before the next start.
         tokio::time::sleep(Duration::from_secs(1)).await;
         Ok(closed?)
