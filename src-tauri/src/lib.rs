@@ -28,6 +28,12 @@ use tauri::{AppHandle, Manager, RunEvent, Runtime, WebviewWindowBuilder, Wry};
 
 /// How often all accounts are refreshed in the background.
 const REFRESH_EVERY: Duration = Duration::from_secs(6 * 60 * 60);
+/// How soon to try again while a shop is unreachable, so the view recovers when the network
+/// comes back (a page's `online` event is not reliable in every web view).
+const RETRY_OFFLINE: Duration = Duration::from_secs(5 * 60);
+/// The transport failures (stable `fe2_license::Error` codes) worth retrying soon; a refused
+/// password is not, because retrying it would only run into the shop's sign-in throttle.
+const NETWORK_ERRORS: &[&str] = &["timeout", "unreachable", "proxy", "shop_unavailable"];
 
 /// What every command works with.
 pub struct AppState {
@@ -264,13 +270,25 @@ fn open_main_window<R: Runtime>(app: &AppHandle<R>, home: &Home) -> tauri::Resul
     Ok(())
 }
 
-/// Refreshes every account after the window is up, then every 6 hours.
+/// Refreshes every account after the window is up, then every 6 hours (every 5 minutes while
+/// a shop cannot be reached).
 async fn refresh_in_background<R: Runtime>(app: AppHandle<R>) {
     let state = app.state::<AppState>();
     // The tray and the notifications first show what the cache knows.
     publish::changed(&app, &state).await;
     loop {
-        publish::refresh_all(&app, &state).await;
-        tokio::time::sleep(REFRESH_EVERY).await;
+        let views = publish::refresh_all(&app, &state).await;
+        let unreachable = views.iter().any(|v| {
+            v.offline
+                && v.last_error
+                    .as_ref()
+                    .is_some_and(|e| NETWORK_ERRORS.contains(&e.code.as_str()))
+        });
+        tokio::time::sleep(if unreachable {
+            RETRY_OFFLINE
+        } else {
+            REFRESH_EVERY
+        })
+        .await;
     }
 }

@@ -332,3 +332,25 @@ fn the_capability_allows_the_main_window_only() {
         );
     }
 }
+
+#[test]
+fn only_transport_failures_are_retried_soon() {
+    use fe2_license::Error;
+    let transport = [
+        Error::Timeout,
+        Error::Unreachable("refused".into()),
+        Error::Proxy("407".into()),
+        Error::ShopUnavailable { status: 502 },
+    ];
+    for error in transport {
+        assert!(error.is_offline(), "{error}");
+        assert!(NETWORK_ERRORS.contains(&error.code()), "{error}");
+    }
+    assert!(!NETWORK_ERRORS.contains(&Error::InvalidCredentials.code()));
+    assert!(!NETWORK_ERRORS.contains(
+        &Error::TooManyAttempts {
+            retry_after_secs: 60
+        }
+        .code()
+    ));
+}
