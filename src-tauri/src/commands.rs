@@ -219,6 +219,7 @@ pub async fn set_settings<R: Runtime>(
 ) -> IpcResult<Settings> {
     let saved = state.service.set_settings(settings)?;
     crate::platform::apply_autostart(&app, &state, saved.autostart);
+    crate::tray::set_language(&app, saved.language);
     publish::changed(&app, &state).await;
     Ok(saved)
 }

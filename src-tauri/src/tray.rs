@@ -47,14 +47,29 @@ pub fn create<R: Runtime>(app: &AppHandle<R>, language: Language) {
     }
 }
 
-fn build<R: Runtime>(app: &AppHandle<R>, language: Language) -> tauri::Result<()> {
+/// The tray's menu in the user's language.
+fn menu<R: Runtime>(app: &AppHandle<R>, language: Language) -> tauri::Result<Menu<R>> {
     let (open_label, quit_label) = match language {
         Language::De => ("Öffnen", "Beenden"),
         Language::En => ("Open", "Quit"),
     };
     let open = MenuItem::with_id(app, "open", open_label, true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", quit_label, true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&open, &quit])?;
+    Menu::with_items(app, &[&open, &quit])
+}
+
+/// Relabels the tray's menu after the language changed.
+pub fn set_language<R: Runtime>(app: &AppHandle<R>, language: Language) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    if let Err(e) = menu(app, language).and_then(|m| tray.set_menu(Some(m))) {
+        log::info!("cannot relabel the tray menu: {e}");
+    }
+}
+
+fn build<R: Runtime>(app: &AppHandle<R>, language: Language) -> tauri::Result<()> {
+    let menu = menu(app, language)?;
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon(Urgency::Ok)?)
         .tooltip("FE2 License Manager")
