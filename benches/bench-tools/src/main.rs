@@ -266,8 +266,8 @@ fn pss(opts: &Options) -> Result<Vec<f64>> {
         if let Some(status) = alive {
             return Err(format!("the app exited ({status}) before the measurement"));
         }
-        let (kib, count) = measured?;
-        eprintln!("{count} processes, {kib} KiB");
+        let (kib, parts) = measured?;
+        eprintln!("{kib} KiB: {}", parts.join(" "));
         values.push(kib as f64 / 1024.0);
         std::thread::sleep(Duration::from_millis(500));
     }

@@ -44,16 +44,19 @@ impl Tree {
         tree
     }
 
-    /// Total PSS in KiB of the tree and how many processes it has.
-    pub fn pss_kib(&self) -> Result<(u64, usize), String> {
-        let pids = self.pids();
+    /// Total PSS in KiB of the tree, and each process as `name=KiB` (to see where it goes).
+    pub fn pss_kib(&self) -> Result<(u64, Vec<String>), String> {
         let mut total = 0;
-        for pid in &pids {
+        let mut parts = Vec::new();
+        for pid in self.pids() {
             let path = format!("/proc/{pid}/smaps_rollup");
             let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
-            total += pss_of(&text).ok_or_else(|| format!("{path}: no Pss line"))?;
+            let kib = pss_of(&text).ok_or_else(|| format!("{path}: no Pss line"))?;
+            let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            parts.push(format!("{}={kib}", name.trim()));
+            total += kib;
         }
-        Ok((total, pids.len()))
+        Ok((total, parts))
     }
 
     /// Ends the tree: SIGTERM to every process, SIGKILL to what is left after 3 s.
@@ -152,8 +155,9 @@ mod tests {
         std::thread::sleep(Duration::from_millis(200));
         let pids = tree.pids();
         assert_eq!(pids.len(), 2, "{pids:?}");
-        let (kib, count) = tree.pss_kib().unwrap();
-        assert_eq!(count, 2);
+        let (kib, parts) = tree.pss_kib().unwrap();
+        assert_eq!(parts.len(), 2);
+        assert!(parts.iter().any(|p| p.starts_with("sleep=")), "{parts:?}");
         assert!(kib > 0);
         tree.stop();
         assert!(pids.iter().all(|pid| !alive(*pid)));
