@@ -21,7 +21,7 @@ use fe2_license::secrets::{Secret, SecretStore};
 use fe2_license::service::Verification;
 use fe2_license::Error;
 use proptest::prelude::*;
-use proptest::test_runner::Config;
+use proptest::test_runner::{Config, FileFailurePersistence};
 use std::sync::OnceLock;
 
 const EMAIL: &str = "leitstelle@ff-musterstadt.de";
@@ -38,6 +38,10 @@ fn cases(default: u32) -> u32 {
 fn config(default: u32) -> Config {
     Config {
         cases: cases(default),
+        // Seeds of past failures beside this file (the default looks for a lib.rs).
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
         ..Config::default()
     }
 }
