@@ -96,6 +96,8 @@ async fn a_license_file_with_a_changed_expiry_is_not_verified() {
     payload["license"]["next_payment_date"] = json!("2035-01-01T00:00:00Z");
     envelope["data"] = json!(STANDARD.encode(serde_json::to_vec(&payload).expect("JSON")));
     entry["license_file"] = json!(file_of(&envelope));
+    // The unsigned copy beside the file is edited alike.
+    entry["license"]["next_payment_date"] = json!("2035-01-01T00:00:00Z");
     write_json(&cache_path, &entry);
 
     let view = view_after_restart(home.path(), &store, BASIS_EMAIL).await;
