@@ -5,18 +5,20 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 install_system_packages
+
+# The UI goes first: the app crate embeds ui/dist when it compiles.
+section "UI: types, unit tests (Vitest + mockIPC) and production build"
+install_npm_packages
+npm run check --workspace ui
+npm test --workspace ui
+npm run build --workspace ui
+
 section "Rust: format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 section "Rust: unit, property and integration tests"
 cargo test --workspace --locked
-
-section "UI: types, unit tests (Vitest + mockIPC) and production build"
-npm ci --no-audit --no-fund
-npm run check --workspace ui
-npm test --workspace ui
-npm run build --workspace ui
 
 section "Rust: core client against the reference shop and a hostile server"
 cargo test -p fe2-license --features client --locked
