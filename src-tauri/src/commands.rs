@@ -34,7 +34,10 @@ pub fn app_info<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Ap
 /// Every account's license from memory, most urgent first (no network).
 #[tauri::command]
 pub async fn list_licenses(state: State<'_, AppState>) -> IpcResult<Vec<LicenseView>> {
-    Ok(state.service.accounts().await)
+    let views = state.service.accounts().await;
+    // Lets the background refresh start (a stored permit if it does not wait yet).
+    state.first_list.notify_one();
+    Ok(views)
 }
 
 /// Refreshes every account from its shop.

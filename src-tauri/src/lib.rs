@@ -31,6 +31,9 @@ const REFRESH_EVERY: Duration = Duration::from_secs(6 * 60 * 60);
 /// How soon to try again while a shop is unreachable, so the view recovers when the network
 /// comes back (a page's `online` event is not reliable in every web view).
 const RETRY_OFFLINE: Duration = Duration::from_secs(5 * 60);
+/// How long the background refresh waits for the page's first `list_licenses` before it starts
+/// anyway (a page that never asks still gets refreshed).
+const FIRST_LIST_FALLBACK: Duration = Duration::from_secs(10);
 /// The transport failures (stable `fe2_license::Error` codes) worth retrying soon; a refused
 /// password is not, because retrying it would only run into the shop's sign-in throttle.
 const NETWORK_ERRORS: &[&str] = &["timeout", "unreachable", "proxy", "shop_unavailable"];
@@ -47,6 +50,9 @@ pub struct AppState {
     pub data_home: PathBuf,
     /// Refreshes of all accounts running now (for `refresh-state`).
     refreshing: AtomicUsize,
+    /// Signalled when a `list_licenses` has answered: the page can paint the cached dashboard,
+    /// so the background refresh may start (app-and-cli.md, Start-up).
+    first_list: tokio::sync::Notify,
 }
 
 impl AppState {
@@ -58,6 +64,7 @@ impl AppState {
             demo,
             data_home,
             refreshing: AtomicUsize::new(0),
+            first_list: tokio::sync::Notify::new(),
         }
     }
 }
@@ -185,7 +192,7 @@ fn run_app(demo: bool) -> Result<(), Box<dyn std::error::Error>> {
             open_main_window(app.handle(), &home)?;
             let handle = app.handle().clone();
             tray::create(&handle, app.state::<AppState>().service.settings().language);
-            tauri::async_runtime::spawn(refresh_in_background(handle));
+            tauri::async_runtime::spawn(refresh_in_background(handle, FIRST_LIST_FALLBACK));
             Ok(())
         })
         .build(context)?;
@@ -270,10 +277,13 @@ fn open_main_window<R: Runtime>(app: &AppHandle<R>, home: &Home) -> tauri::Resul
     Ok(())
 }
 
-/// Refreshes every account after the window is up, then every 6 hours (every 5 minutes while
-/// a shop cannot be reached).
-async fn refresh_in_background<R: Runtime>(app: AppHandle<R>) {
+/// Refreshes every account once the page's first `list_licenses` has answered (or after
+/// `fallback`), then every 6 hours (every 5 minutes while a shop cannot be reached).
+async fn refresh_in_background<R: Runtime>(app: AppHandle<R>, fallback: Duration) {
     let state = app.state::<AppState>();
+    // The refresh's keychain reads, signature checks and events would compete with the first
+    // paint on small machines: the cached dashboard comes first.
+    let _ = tokio::time::timeout(fallback, state.first_list.notified()).await;
     // The tray and the notifications first show what the cache knows.
     publish::changed(&app, &state).await;
     loop {

@@ -354,3 +354,45 @@ fn only_transport_failures_are_retried_soon() {
         .code()
     ));
 }
+
+/// Adds the demo account, listens to `refresh-state` and starts the background refresh.
+fn background_refresh(h: &Harness, fallback: Duration) -> mpsc::Receiver<String> {
+    invoke(
+        &h.main,
+        "add_account",
+        json!({ "shopUrl": h.shop.base_url(), "email": EMAIL, "password": PASSWORD }),
+    )
+    .unwrap_or_else(|e| panic!("add_account: {e}"));
+    let (sender, states) = mpsc::channel::<String>();
+    h.app.listen_any(publish::REFRESH_STATE, move |event| {
+        let _ = sender.send(event.payload().to_string());
+    });
+    tauri::async_runtime::spawn(refresh_in_background(h.app.handle().clone(), fallback));
+    states
+}
+
+#[test]
+fn the_background_refresh_waits_for_the_first_list_licenses() {
+    let h = harness();
+    let states = background_refresh(&h, Duration::from_secs(600));
+    assert_eq!(
+        states.recv_timeout(Duration::from_millis(1500)).ok(),
+        None,
+        "the refresh must not start before the page's first list_licenses"
+    );
+    invoke(&h.main, "list_licenses", json!({})).unwrap_or_else(|e| panic!("list: {e}"));
+    let started = states
+        .recv_timeout(Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("no refresh after list_licenses: {e}"));
+    assert_eq!(started, r#"{"running":true}"#);
+}
+
+#[test]
+fn the_background_refresh_starts_after_the_fallback_without_a_list() {
+    let h = harness();
+    let states = background_refresh(&h, Duration::from_millis(300));
+    let started = states
+        .recv_timeout(Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("no refresh after the fallback: {e}"));
+    assert_eq!(started, r#"{"running":true}"#);
+}
