@@ -6,6 +6,7 @@ use crate::snapshot::{Snapshot, Trust};
 use chrono::{DateTime, TimeDelta, Utc};
 use fe2_license::expiry::{self, Thresholds, Urgency};
 use fe2_license::license_file;
+use fe2_license::service::{shown_urgency, Verification};
 use serde::Serialize;
 
 /// A monitoring plugin state (monitoring-plugins conventions).
@@ -216,6 +217,8 @@ pub fn assess(snapshot: &Snapshot, thresholds: &Thresholds, now: DateTime<Utc>) 
                         .as_ref()
                         .map(|p| format!(" ({})", p.code))
                         .unwrap_or_default();
+                    // The core's rule (at least critical), so the check and the app agree.
+                    assessment.urgency = Some(shown_urgency(urgency, Verification::NotVerified));
                     raise(
                         State::Critical,
                         format!("not verified{code}"),
@@ -455,6 +458,7 @@ mod tests {
         bad.trust_problem = Some(problem("bad_signature"));
         let result = check(&[bad]);
         assert_eq!(result.state, State::Critical);
+        assert_eq!(result.licenses[0].urgency, Some(Urgency::Critical));
         assert!(result.summary.contains("not verified (bad_signature)"));
 
         let mut old = verified(EMAIL, "2026-01-01T00:00:00Z", "2025-05-01T00:00:00Z");

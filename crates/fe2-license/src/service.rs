@@ -35,6 +35,16 @@ pub enum Verification {
     None,
 }
 
+/// The urgency shown for data trusted this far: a license's own urgency, but data that cannot
+/// be verified is at least critical (app-and-cli.md: unverifiable data is CRITICAL), so a
+/// tampered cache can never look fine. The app's view and the CLI's check both use this.
+pub fn shown_urgency(urgency: Urgency, verification: Verification) -> Urgency {
+    match verification {
+        Verification::NotVerified => urgency.max(Urgency::Critical),
+        Verification::Verified | Verification::Outdated | Verification::None => urgency,
+    }
+}
+
 /// One account with what is known of its license (ipc.md `LicenseView`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LicenseView {
@@ -64,11 +74,12 @@ pub struct LicenseView {
     pub last_error: Option<ErrorInfo>,
     /// When the license stops (core `expiry`).
     pub expires_at: Option<DateTime<Utc>>,
-    /// Days until then; `None` without a license.
+    /// Days until then; `None` without a license. Computed from the unsigned copy when the
+    /// view is not verified (`verification` says so, and `urgency` is then at least critical).
     pub days_left: Option<i64>,
     /// Whether FE2 may be used now.
     pub usable: bool,
-    /// How urgent it is (a view without a license counts as expired).
+    /// How urgent it is (a view without a license counts as expired; see [`shown_urgency`]).
     pub urgency: Urgency,
 }
 
@@ -870,7 +881,7 @@ fn view(
         view.expires_at = expiry::expires_at(license);
         view.days_left = Some(expiry::days_left(license, now));
         view.usable = expiry::is_usable(license, now);
-        view.urgency = expiry::urgency(license, now, thresholds);
+        view.urgency = shown_urgency(expiry::urgency(license, now, thresholds), view.verification);
     }
     view
 }
@@ -938,6 +949,23 @@ mod tests {
         assert_send(&service.switch_quantities("a@b.de", &items, Decimal::ONE, None, "k"));
         assert_send(&service.create_ticket("a@b.de", "general", "m", &fields, "k"));
         assert_send(&service.remove_account("a@b.de"));
+    }
+
+    #[test]
+    fn unverifiable_data_is_at_least_critical() {
+        let all = [
+            Urgency::Ok,
+            Urgency::Warning,
+            Urgency::Critical,
+            Urgency::Expired,
+        ];
+        for urgency in all {
+            let not_verified = shown_urgency(urgency, Verification::NotVerified);
+            assert_eq!(not_verified, urgency.max(Urgency::Critical), "{urgency:?}");
+            for trusted in [Verification::Verified, Verification::Outdated] {
+                assert_eq!(shown_urgency(urgency, trusted), urgency, "{urgency:?}");
+            }
+        }
     }
 
     #[test]

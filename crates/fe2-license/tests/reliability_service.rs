@@ -12,6 +12,7 @@ use client_support::{
 use fe2_license::cache;
 use fe2_license::client::{ClientOptions, ShopClient};
 use fe2_license::config::{self, AccountConfig};
+use fe2_license::expiry::Urgency;
 use fe2_license::license_file::{self, BEGIN_MARKER, END_MARKER};
 use fe2_license::model::RequestedItem;
 use fe2_license::paths::Home;
@@ -104,6 +105,9 @@ async fn a_license_file_with_a_changed_expiry_is_not_verified() {
     assert_eq!(view.verification, Verification::NotVerified);
     assert_eq!(code(&view.verification_error), Some("bad_signature"));
     assert_eq!(view.as_of, None, "no 'verified as of' for a forged file");
+    // The forged ten years are still shown (marked not verified), but never as fine.
+    assert!(view.days_left.is_some_and(|d| d > 3000), "{view:?}");
+    assert_eq!(view.urgency, Urgency::Critical);
 
     // The same forged payload signed with another key is refused alike.
     let forger = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
