@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { fireEvent, screen } from '@testing-library/svelte';
+import { fireEvent, screen, waitFor } from '@testing-library/svelte';
 import { catalog, faqLicense, settingsEn, view } from './fixtures';
 import { ipcError, mountApp, type Setup } from './harness';
 import type { License } from '../src/lib/types';
@@ -107,6 +107,30 @@ describe('general and package change requests', () => {
     await screen.findByTestId('ticket-number');
     const fields = calls.find((c) => c.cmd === 'create_ticket')?.args.fields as { items: { sku: string; quantity: number }[] };
     expect(fields.items).toContainEqual({ sku: 'fe2-persons', quantity: 40 });
+  });
+
+  test('a package change asks for the options only, not for the packages of the catalog', async () => {
+    const legacy = faqLicense({
+      package: { code: 'paket-3', name: 'FE2 Paket 3', legacy: true },
+      items: [
+        { sku: 'fe2-paket-3', name: 'FE2 Paket 3', quantity: 1, unit_price: '700.00' },
+        { sku: 'fe2-persons', name: 'Zusätzliche Personen', quantity: 10, unit_price: '12.00' },
+      ],
+    });
+    const withPackages = {
+      ...catalog,
+      products: [{ sku: 'fe2-paket-3', name: { de: 'FE2 Paket 3', en: 'FE2 package 3' }, min: 1, max: 1, switchable: false }, ...catalog.products],
+    };
+    const { calls } = openRequest('package_change', legacy, { get_catalog: withPackages });
+    // Once the catalog is there, its switchable products are the fields.
+    await waitFor(() =>
+      expect(screen.getAllByTestId('wanted-qty').map((i) => i.dataset.sku)).toEqual(['fe2-persons', 'fe2-amweb', 'fe2-amobile-pro']),
+    );
+    await fireEvent.click(screen.getByTestId('request-submit'));
+    await screen.findByTestId('ticket-number');
+    const args = calls.find((c) => c.cmd === 'create_ticket')?.args as { message: string; fields: { items: { sku: string }[] } };
+    expect(args.fields.items.map((i) => i.sku)).toEqual(['fe2-persons', 'fe2-amweb', 'fe2-amobile-pro']);
+    expect(args.message).toContain('Wechsel auf das FE2 Basispaket');
   });
 
   test('when the ticket route is unreachable it asks, then uses the support site', async () => {

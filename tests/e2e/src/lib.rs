@@ -1,10 +1,12 @@
 //! Helpers of the end-to-end tests: the real app binary (built through the Tauri CLI), one
-//! `tauri-driver` per app session, the reference shop in-process, and the values the app must
-//! show, computed with the core from the shop's own licenses.
+//! `tauri-driver` per app session, the reference shop (in-process, or the `fe2-shop serve` binary
+//! with a frozen clock), and the values the app must show, computed with the core from the shop's
+//! own licenses.
 
 use chrono::Utc;
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
+use fe2_license::client::{ClientOptions, ShopClient};
 use fe2_license::expiry;
 use fe2_license::paths::Home;
 use fe2_license::secrets::MemorySecretStore;
@@ -12,6 +14,7 @@ use fe2_license::service::Service;
 use fe2_license::SystemClock;
 use fe2_shop::{RunningShop, ServerConfig};
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -239,4 +242,153 @@ pub fn demo_customer(email: &str) -> TestResult<fe2_shop::fixtures::CustomerFixt
         .into_iter()
         .find(|c| c.email == email)
         .ok_or_else(|| format!("{email} is not a demo customer").into())
+}
+
+/// The `fe2-shop` binary: `FE2_SHOP_BIN`, else the debug build (`cargo build -p fe2-shop`).
+fn shop_binary() -> TestResult<PathBuf> {
+    let path = std::env::var_os("FE2_SHOP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/debug/fe2-shop"));
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "no reference shop at {}: build it with `cargo build -p fe2-shop`",
+            path.display()
+        )
+        .into())
+    }
+}
+
+/// `fe2-shop serve` as its own process (shop-api.md, "how it starts"); killed when dropped.
+pub struct ShopProcess {
+    child: Child,
+    base_url: String,
+}
+
+impl ShopProcess {
+    /// Serves a fixture file of `crates/fe2-shop/fixtures` from an in-memory database on a free
+    /// loopback port, its clock frozen at `now` (RFC 3339).
+    pub fn serve(fixture: &str, now: &str) -> TestResult<Self> {
+        let fixtures = workspace_root()
+            .join("crates/fe2-shop/fixtures")
+            .join(fixture);
+        let mut child = Command::new(shop_binary()?)
+            .arg("serve")
+            .args(["--listen", "127.0.0.1:0", "--db", ":memory:", "--now", now])
+            .arg("--fixtures")
+            .arg(&fixtures)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let stdout = child.stdout.take().ok_or("fe2-shop has no stdout")?;
+        let mut first = String::new();
+        BufReader::new(stdout).read_line(&mut first)?;
+        let base_url = first
+            .trim()
+            .strip_prefix("listening on ")
+            .map(str::to_owned);
+        match base_url {
+            Some(base_url) => Ok(Self { child, base_url }),
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(format!("fe2-shop did not start: {first:?}").into())
+            }
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`, the shop URL to add an account with.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// A client of the shop's API signed in as one customer (to check what the app did).
+    pub fn client(&self, email: &str, password: &str) -> TestResult<ShopClient> {
+        Ok(ShopClient::new(&self.base_url, &ClientOptions::default())?
+            .with_credentials(email, password))
+    }
+}
+
+impl Drop for ShopProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A customer of a fixture file of `crates/fe2-shop/fixtures`.
+pub fn fixture_customer(
+    fixture: &str,
+    email: &str,
+) -> TestResult<fe2_shop::fixtures::CustomerFixture> {
+    let path = workspace_root()
+        .join("crates/fe2-shop/fixtures")
+        .join(fixture);
+    let fixtures: fe2_shop::Fixtures = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
+    fixtures
+        .customers
+        .into_iter()
+        .find(|c| c.email == email)
+        .ok_or_else(|| format!("{email} is not in {fixture}").into())
+}
+
+/// The CSS selector of an element by its `data-testid`.
+pub fn testid(id: &str) -> String {
+    format!("[data-testid=\"{id}\"]")
+}
+
+/// The dashboard card of one license.
+pub fn card(email: &str) -> String {
+    format!("[data-testid=\"license-card\"][data-email=\"{email}\"]")
+}
+
+impl Session {
+    /// Fills the add-account form and submits it.
+    pub async fn add_account(&self, shop_url: &str, email: &str, password: &str) -> TestResult {
+        self.wait_for(&testid("add-account")).await?.click().await?;
+        for (field, value) in [
+            ("account-shop-url", shop_url),
+            ("account-email", email),
+            ("account-password", password),
+        ] {
+            let input = self.wait_for(&testid(field)).await?;
+            input.clear().await?;
+            input.send_keys(value).await?;
+        }
+        self.wait_for(&testid("account-submit"))
+            .await?
+            .click()
+            .await?;
+        Ok(())
+    }
+
+    /// Opens a route of the UI (`#/license/<e-mail>`, app-and-cli.md) as a link in the app would.
+    pub async fn go_to(&self, hash: &str) -> TestResult {
+        self.client
+            .execute(
+                "window.location.hash = arguments[0];",
+                vec![serde_json::Value::String(hash.to_owned())],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The text of the first element matching a CSS selector, once it is there.
+    pub async fn text_of(&self, css: &str) -> TestResult<String> {
+        Ok(self.wait_for(css).await?.text().await?)
+    }
+
+    /// Waits until no element matches a CSS selector.
+    pub async fn wait_gone(&self, css: &str) -> TestResult {
+        let deadline = Instant::now() + PATIENCE;
+        while !self.all(css).await?.is_empty() {
+            if Instant::now() > deadline {
+                return Err(format!("{css} is still there").into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(())
+    }
 }

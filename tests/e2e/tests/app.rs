@@ -3,39 +3,9 @@
 //! --test-threads=1` inside xvfb-run and dbus-run-session with an unlocked gnome-keyring).
 
 use fantoccini::Locator;
-use fe2_e2e::{demo_customer, demo_days_left, demo_shop, Session, TestResult};
+use fe2_e2e::{card, demo_customer, demo_days_left, demo_shop, Session, TestResult};
 
 const EMAIL: &str = "leitstelle@ff-musterstadt.de";
-
-fn card(email: &str) -> String {
-    format!("[data-testid=\"license-card\"][data-email=\"{email}\"]")
-}
-
-/// Fills the add-account form and submits it.
-async fn add_account(session: &Session, shop_url: &str, email: &str, password: &str) -> TestResult {
-    session
-        .wait_for("[data-testid=\"add-account\"]")
-        .await?
-        .click()
-        .await?;
-    for (field, value) in [
-        ("account-shop-url", shop_url),
-        ("account-email", email),
-        ("account-password", password),
-    ] {
-        let input = session
-            .wait_for(&format!("[data-testid=\"{field}\"]"))
-            .await?;
-        input.clear().await?;
-        input.send_keys(value).await?;
-    }
-    session
-        .wait_for("[data-testid=\"account-submit\"]")
-        .await?
-        .click()
-        .await?;
-    Ok(())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "end-to-end: scripts/test.sh runs it under Xvfb with tauri-driver"]
@@ -74,7 +44,9 @@ async fn a_wrong_password_shows_invalid_credentials() -> TestResult {
     let shop = demo_shop().await?;
     let home = tempfile::tempdir()?;
     let session = Session::start(&[], Some(home.path())).await?;
-    add_account(&session, &shop.base_url(), EMAIL, "wrong password").await?;
+    session
+        .add_account(&shop.base_url(), EMAIL, "wrong password")
+        .await?;
     let error = session.wait_for("[data-testid=\"error-message\"]").await?;
     assert_eq!(
         error.attr("data-code").await?.as_deref(),
@@ -97,7 +69,9 @@ async fn with_the_shop_stopped_a_restarted_app_shows_the_cached_license_offline(
     let home = tempfile::tempdir()?;
 
     let session = Session::start(&[], Some(home.path())).await?;
-    add_account(&session, &shop.base_url(), EMAIL, &customer.app_password).await?;
+    session
+        .add_account(&shop.base_url(), EMAIL, &customer.app_password)
+        .await?;
     session.wait_for("[data-testid=\"account-added\"]").await?;
     let fingerprint = session
         .wait_for("[data-testid=\"fingerprint\"]")

@@ -203,8 +203,8 @@ export const de = {
   'request.addNewAccount': 'Konto unter {email} hinzufügen',
   'request.addNewAccountHint': 'Sobald der Support die Adresse umgestellt hat, richten Sie das Konto unter der neuen Adresse neu ein.',
   'request.wanted': 'Gewünschte Anzahl',
-  'request.packageText': 'Gewünschte Anzahl: {list}',
-  'request.packageHint': 'Nennen Sie die gewünschte Gesamtanzahl je Position; der Support meldet sich mit einem Angebot.',
+  'request.packageText': 'Wechsel auf das FE2 Basispaket. Gewünschte Anzahl: {list}',
+  'request.packageHint': 'Paket 1–5 werden auf das FE2 Basispaket umgestellt. Nennen Sie die gewünschte Gesamtanzahl je Option; der Support meldet sich mit einem Angebot.',
   'request.fallbackAsk':
     'Das Ticket-System ist gerade nicht erreichbar. Soll die Support-Seite im Browser geöffnet und Ihr Text in die Zwischenablage kopiert werden?',
   'request.fallbackYes': 'Support-Seite öffnen',

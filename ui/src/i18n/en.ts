@@ -204,8 +204,8 @@ export const en = {
   'request.addNewAccount': 'Add the account under {email}',
   'request.addNewAccountHint': 'Once support has switched the address, set the account up again under the new address.',
   'request.wanted': 'Wanted quantity',
-  'request.packageText': 'Wanted quantities: {list}',
-  'request.packageHint': 'Name the wanted total per item; support will reply with an offer.',
+  'request.packageText': 'Change to the FE2 base package. Wanted quantities: {list}',
+  'request.packageHint': 'Paket 1–5 move to the FE2 base package. Name the wanted total per option; support will reply with an offer.',
   'request.fallbackAsk':
     'The ticket system is not reachable right now. Open the support site in the browser and copy your text to the clipboard?',
   'request.fallbackYes': 'Open the support site',
