@@ -57,6 +57,10 @@ pub struct CacheEntry {
     /// The shop's catalog, for the local estimate.
     #[serde(default)]
     pub catalog: Option<Catalog>,
+    /// The shop once presented another signing key (`key_changed`): the license is shown as
+    /// not verified until the account is added again (shop-api.md), whatever happens meanwhile.
+    #[serde(default)]
+    pub key_changed: Option<ErrorInfo>,
 }
 
 /// The cache file of an account.

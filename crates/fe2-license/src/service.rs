@@ -161,7 +161,9 @@ struct Inner {
     secrets: Arc<dyn SecretStore>,
     clock: Arc<dyn Clock>,
     options: ServiceOptions,
-    http: reqwest::Client,
+    /// Built on first use: loading the OS certificate store takes milliseconds that views
+    /// without network (the CLI's `check --offline`) should not pay.
+    http: std::sync::OnceLock<reqwest::Client>,
     state: Mutex<State>,
     /// Serialises add and remove, so two adds of one e-mail cannot both pass the check.
     admin: tokio::sync::Mutex<()>,
@@ -223,7 +225,6 @@ impl Service {
         clock: Arc<dyn Clock>,
         options: ServiceOptions,
     ) -> Result<Self> {
-        let http = client::http_client(&options.client)?;
         let (configs, errors) = config::load_accounts(&home);
         let mut problems: Vec<ErrorInfo> = errors.iter().map(ErrorInfo::from).collect();
         let mut accounts = BTreeMap::new();
@@ -247,7 +248,7 @@ impl Service {
                 secrets,
                 clock,
                 options,
-                http,
+                http: std::sync::OnceLock::new(),
                 state: Mutex::new(State {
                     accounts,
                     settings,
@@ -409,19 +410,22 @@ impl Service {
         let now = self.inner.clock.now();
         match outcome {
             Ok((text, verified)) => {
-                let (home_id, catalog) = self.with_account(&email, |a| {
-                    let catalog = match &a.cache {
-                        Ok(Some(entry)) => entry.catalog.clone(),
-                        _ => None,
-                    };
-                    (a.id.clone(), catalog)
-                })?;
+                let (home_id, catalog, key_changed) =
+                    self.with_account(&email, |a| match &a.cache {
+                        Ok(Some(entry)) => (
+                            a.id.clone(),
+                            entry.catalog.clone(),
+                            entry.key_changed.clone(),
+                        ),
+                        _ => (a.id.clone(), None, None),
+                    })?;
                 let entry = CacheEntry {
                     email: email.clone(),
                     license_file: Some(text),
                     license: Some(verified.license),
                     fetched_at: Some(now),
                     catalog,
+                    key_changed,
                     ..CacheEntry::default()
                 };
                 let written = cache::save(&self.inner.home, &home_id, &entry);
@@ -653,8 +657,15 @@ impl Service {
     }
 
     fn shop(&self, shop_url: &str) -> Result<ShopClient> {
+        let http = match self.inner.http.get() {
+            Some(http) => http.clone(),
+            None => {
+                let built = client::http_client(&self.inner.options.client)?;
+                self.inner.http.get_or_init(|| built).clone()
+            }
+        };
         ShopClient::with_http(
-            self.inner.http.clone(),
+            http,
             shop_url,
             &self.inner.options.client,
         )
@@ -769,6 +780,9 @@ impl Service {
         })?;
         let mut entry = base;
         entry.last_error = Some(ErrorInfo::from(error));
+        if matches!(error, Error::KeyChanged { .. }) {
+            entry.key_changed = entry.last_error.clone();
+        }
         if shop_side {
             entry.offline_since = entry.offline_since.or(Some(now));
         }
@@ -858,6 +872,11 @@ fn view(
             if let Some(text) = &entry.license_file {
                 let checked = key.and_then(|k| license_file::verify(text, &k, &view.email, now));
                 match checked {
+                    Ok(verified) if entry.key_changed.is_some() => {
+                        view.verification = Verification::NotVerified;
+                        view.verification_error = entry.key_changed.clone();
+                        view.license = Some(verified.license);
+                    }
                     Ok(verified) => {
                         view.verification = if verified.outdated {
                             Verification::Outdated

@@ -5,6 +5,7 @@ mod client_support;
 use client_support::*;
 use fe2_license::cache::cache_file;
 use fe2_license::config::{Language, Settings};
+use fe2_license::expiry::Urgency;
 use fe2_license::license_file;
 use fe2_license::model::RequestedItem;
 use fe2_license::paths::Home;
@@ -359,24 +360,43 @@ async fn a_new_shop_key_is_not_trusted() {
     shop.shutdown().await.unwrap();
 
     // The same shop (same address, same database) now signs with another key.
-    let config = fe2_shop::ServerConfig {
+    let new_key = fe2_shop::random_signing_key();
+    let config = || fe2_shop::ServerConfig {
         listen: addr,
-        db: fe2_shop::DbLocation::File(db),
+        db: fe2_shop::DbLocation::File(db.clone()),
         fixtures: None,
         clock: std::sync::Arc::new(fe2_license::FixedClock::new(now())),
-        signing_key: fe2_shop::random_signing_key(),
+        signing_key: new_key.clone(),
     };
-    let shop = fe2_shop::spawn(config)
+    let shop = fe2_shop::spawn(config())
         .await
         .expect("restart on the same port");
     let svc = service(&home, store.clone());
     let view = svc.refresh(BASIS_EMAIL).await.unwrap();
     assert_eq!(view.last_error.unwrap().code, "key_changed");
-    assert_eq!(
-        view.verification,
-        Verification::Verified,
-        "the cached file still verifies"
-    );
+    // The cached file still verifies with the pinned key, but the shop no longer vouches for
+    // it: not verified until the account is added again (shop-api.md).
+    assert_eq!(view.verification, Verification::NotVerified);
+    assert_eq!(view.verification_error.unwrap().code, "key_changed");
+    assert!(view.license.is_some() && view.days_left.is_some());
+    assert_eq!(view.urgency, Urgency::Critical);
+    shop.shutdown().await.unwrap();
+
+    // Neither a restart nor a later failure of another kind makes it verified again.
+    let svc = service(&home, store.clone());
+    let view = svc.refresh(BASIS_EMAIL).await.unwrap();
+    assert_eq!(view.last_error.unwrap().code, "unreachable");
+    assert_eq!(view.verification, Verification::NotVerified);
+    assert_eq!(view.verification_error.unwrap().code, "key_changed");
+
+    // Adding the account again (same shop, same cache file) trusts the new key.
+    let shop = fe2_shop::spawn(config()).await.expect("restart again");
+    svc.remove_account(BASIS_EMAIL).await.unwrap();
+    let view = svc
+        .add_account(&shop.base_url(), BASIS_EMAIL, BASIS_PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(view.verification, Verification::Verified);
     shop.shutdown().await.unwrap();
 }
 
