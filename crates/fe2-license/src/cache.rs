@@ -51,7 +51,7 @@ pub struct CacheEntry {
     /// Why the last refresh failed; `None` after a successful one.
     #[serde(default)]
     pub last_error: Option<ErrorInfo>,
-    /// Since when refreshes fail (the first failure after the last success).
+    /// Since when the shop cannot be reached (the first such failure after it last answered).
     #[serde(default)]
     pub offline_since: Option<DateTime<Utc>>,
     /// The shop's catalog, for the local estimate.

@@ -66,9 +66,10 @@ pub struct LicenseView {
     pub clock_behind: bool,
     /// When the license file was fetched.
     pub fetched_at: Option<DateTime<Utc>>,
-    /// The last refresh did not reach the shop (or the shop refused it): cached data shown.
+    /// The last refresh did not reach the shop or got no usable answer (`Error::is_offline`):
+    /// cached data shown. A refusal (wrong password, throttle, changed key) is not offline.
     pub offline: bool,
-    /// Since when refreshes fail.
+    /// Since when the shop cannot be reached.
     pub offline_since: Option<DateTime<Utc>>,
     /// Why the last refresh failed.
     pub last_error: Option<ErrorInfo>,
@@ -401,7 +402,7 @@ impl Service {
 
     /// Fetches the signed license file, verifies it with the pinned key and replaces the cache.
     /// A failure keeps the cached license and is reported in the view (`last_error`, and
-    /// `offline` when the shop was not reached or refused); only an unknown account is an `Err`.
+    /// `offline` when the shop was not reached); only an unknown account is an `Err`.
     pub async fn refresh(&self, email: &str) -> Result<LicenseView> {
         let email = self.known_email(email)?;
         let lock = self.with_account(&email, |a| a.lock.clone())?;
@@ -664,11 +665,7 @@ impl Service {
                 self.inner.http.get_or_init(|| built).clone()
             }
         };
-        ShopClient::with_http(
-            http,
-            shop_url,
-            &self.inner.options.client,
-        )
+        ShopClient::with_http(http, shop_url, &self.inner.options.client)
     }
 
     /// Runs a secret store call on the blocking pool (an OS keychain may block).
@@ -760,8 +757,10 @@ impl Service {
     }
 
     /// Keeps the cached license and notes the failure, in memory and in the cache file.
+    /// Offline only while the shop cannot be reached (`Error::is_offline`); a refusal (401, 429,
+    /// `key_changed`) ends it, and a local failure says nothing about the shop.
     fn record_failure(&self, email: &str, error: &Error, now: DateTime<Utc>) -> Result<()> {
-        let shop_side = !matches!(
+        let local = matches!(
             error,
             Error::KeychainUnavailable(_)
                 | Error::NoSecret(_)
@@ -783,8 +782,10 @@ impl Service {
         if matches!(error, Error::KeyChanged { .. }) {
             entry.key_changed = entry.last_error.clone();
         }
-        if shop_side {
+        if error.is_offline() {
             entry.offline_since = entry.offline_since.or(Some(now));
+        } else if !local {
+            entry.offline_since = None;
         }
         // Best effort: the view in memory is right even when the disk is not writable.
         let _ = cache::save(&self.inner.home, &id, &entry);

@@ -71,6 +71,13 @@ async fn each_fault_is_its_own_typed_error_and_the_cache_stays() {
         .await
         .unwrap();
     assert!(!view.offline && view.last_error.is_none() && view.offline_since.is_none());
+    hostile.set(Fault::Reset);
+    let view = service(dir.path(), store.clone())
+        .refresh(BASIS_EMAIL)
+        .await
+        .unwrap();
+    assert!(view.offline, "unreachable again before the refusal below");
+    hostile.set(Fault::Pass);
 
     // The vendor revoked the application password: the shop answers 401.
     let user = entry_user(BASIS_EMAIL, hostile.url.trim_start_matches("http://"));
@@ -87,7 +94,8 @@ async fn each_fault_is_its_own_typed_error_and_the_cache_stays() {
     let svc = service(dir.path(), store.clone());
     let view = svc.refresh(BASIS_EMAIL).await.unwrap();
     assert_eq!(view.last_error.unwrap().code, "invalid_credentials");
-    assert!(view.offline && view.license.is_some());
+    // The shop answered: a refused password is not "offline", whatever came before.
+    assert!(!view.offline && view.offline_since.is_none() && view.license.is_some());
 
     // Ten failures within a minute: the shop's throttle answers 429 with Retry-After.
     let mut throttled = None;
@@ -95,7 +103,7 @@ async fn each_fault_is_its_own_typed_error_and_the_cache_stays() {
         let view = svc.refresh(BASIS_EMAIL).await.unwrap();
         let error = view.last_error.clone().unwrap();
         if error.code == "too_many_attempts" {
-            assert!(view.offline && view.license.is_some());
+            assert!(!view.offline && view.license.is_some());
             throttled = Some(error);
             break;
         }
