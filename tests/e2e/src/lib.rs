@@ -3,6 +3,8 @@
 //! with a frozen clock), and the values the app must show, computed with the core from the shop's
 //! own licenses.
 
+pub mod fault_proxy;
+
 use chrono::Utc;
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -65,8 +67,8 @@ impl Driver {
     fn start(home: Option<&Path>, scratch: &Path) -> TestResult<Self> {
         let port = free_port()?;
         let native_port = free_port()?;
-        let log =
-            std::fs::File::create(std::env::temp_dir().join(format!("fe2-e2e-driver-{port}.log")))?;
+        // The app's stdout and stderr land here: part of what the secret scan searches.
+        let log = std::fs::File::create(scratch.join(format!("driver-{port}.log")))?;
         let mut command =
             Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()));
         command
@@ -131,7 +133,7 @@ impl Session {
     /// Starts the app with `args`, its data home at `home` (None: the app decides, e.g. demo).
     pub async fn start(args: &[&str], home: Option<&Path>) -> TestResult<Self> {
         let app = app_binary()?;
-        let scratch = tempfile::tempdir()?;
+        let scratch = kept_dir("session-")?;
         let driver = Driver::start(home, scratch.path())?;
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
@@ -142,11 +144,47 @@ impl Session {
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{}", driver.port))
             .await?;
-        Ok(Self {
+        let session = Self {
             client,
             driver,
             scratch,
-        })
+        };
+        session.record_ipc_answers().await?;
+        Ok(session)
+    }
+
+    /// Wraps the page's IPC entry point so that every answer the app gives the UI is kept for the
+    /// secret scan (`after_e2e_run` test); answers before this are read again in [`Self::end`].
+    async fn record_ipc_answers(&self) -> TestResult {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let installed = self.client.execute(RECORDER_JS, Vec::new()).await?;
+            if installed.as_bool() == Some(true) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err("the IPC recorder could not wrap window.fetch".into());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Asks the app for everything it shows (licenses, details, settings, info) through the
+    /// recorder and saves all recorded answers beside the session's logs.
+    async fn save_ipc_answers(&self) -> TestResult {
+        let answers = self.client.execute_async(READ_ALL_JS, Vec::new()).await?;
+        if let Some(error) = answers.get("error") {
+            return Err(format!("reading the app's answers: {error}").into());
+        }
+        let count = answers.as_array().map_or(0, Vec::len);
+        if count == 0 {
+            return Err("the IPC recorder kept no answer".into());
+        }
+        std::fs::write(
+            self.scratch.path().join("ipc-answers.json"),
+            serde_json::to_vec_pretty(&answers)?,
+        )?;
+        Ok(())
     }
 
     /// Waits for the first element matching a CSS selector; on a timeout the screen is saved
@@ -194,8 +232,9 @@ impl Session {
         Ok(())
     }
 
-    /// Ends the session (the app quits) and stops the driver.
+    /// Ends the session (the app quits) and stops the driver; the IPC answers are saved first.
     pub async fn end(self) -> TestResult {
+        self.save_ipc_answers().await?;
         let closed = self.client.close().await;
         drop(self.driver);
         drop(self.scratch);
@@ -203,6 +242,64 @@ impl Session {
         tokio::time::sleep(Duration::from_secs(1)).await;
         Ok(closed?)
     }
+}
+
+/// Wraps `window.fetch`, which Tauri's IPC uses for every call (`ipc://localhost/<command>`,
+/// its `invoke` itself cannot be replaced), and keeps each IPC answer as the app sent it; true
+/// when the wrapper is in place.
+const RECORDER_JS: &str = r#"
+if (!window.__TAURI_INTERNALS__) return false;
+if (window.__fe2Ipc) return true;
+window.__fe2Ipc = [];
+const original = window.fetch.bind(window);
+window.fetch = async (input, init) => {
+  const response = await original(input, init);
+  const url = String(input instanceof Request ? input.url : input);
+  if (url.startsWith('ipc:') || url.includes('ipc.localhost')) {
+    response.clone().text().then((body) =>
+      window.__fe2Ipc.push({ url, outcome: response.headers.get('Tauri-Response'), body }));
+  }
+  return response;
+};
+return true;
+"#;
+
+/// Calls every reading command through the recorder and hands back all recorded answers.
+const READ_ALL_JS: &str = r#"
+const done = arguments[arguments.length - 1];
+const invoke = window.__TAURI_INTERNALS__.invoke;
+(async () => {
+  const views = await invoke('list_licenses', {}).catch(() => []);
+  for (const view of views) await invoke('license_details', { email: view.email }).catch(() => null);
+  await invoke('get_settings', {}).catch(() => null);
+  await invoke('app_info', {}).catch(() => null);
+  // The recorder reads each answer's body asynchronously.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  return window.__fe2Ipc;
+})().then(done, (e) => done({ error: String(e) }));
+"#;
+
+/// Where the run keeps what the secret scan searches: `FE2_E2E_ARTIFACTS` (set by
+/// scripts/test.sh), else nothing is kept.
+pub const ARTIFACTS_ENV: &str = "FE2_E2E_ARTIFACTS";
+
+/// A fresh directory: kept below `FE2_E2E_ARTIFACTS` when set, else removed when dropped.
+fn kept_dir(prefix: &str) -> TestResult<tempfile::TempDir> {
+    match std::env::var_os(ARTIFACTS_ENV) {
+        Some(root) => {
+            std::fs::create_dir_all(&root)?;
+            Ok(tempfile::Builder::new()
+                .prefix(prefix)
+                .disable_cleanup(true)
+                .tempdir_in(root)?)
+        }
+        None => Ok(tempfile::Builder::new().prefix(prefix).tempdir()?),
+    }
+}
+
+/// A data home for the app (`FE2_LICENSE_HOME`), kept for the secret scan.
+pub fn data_home() -> TestResult<tempfile::TempDir> {
+    kept_dir("home-")
 }
 
 /// The reference shop with the demo fixtures on 127.0.0.1, any port.
@@ -268,14 +365,19 @@ pub struct ShopProcess {
 
 impl ShopProcess {
     /// Serves a fixture file of `crates/fe2-shop/fixtures` from an in-memory database on a free
-    /// loopback port, its clock frozen at `now` (RFC 3339).
-    pub fn serve(fixture: &str, now: &str) -> TestResult<Self> {
+    /// loopback port, its clock frozen at `now` (RFC 3339) or running when None.
+    pub fn serve(fixture: &str, now: Option<&str>) -> TestResult<Self> {
         let fixtures = workspace_root()
             .join("crates/fe2-shop/fixtures")
             .join(fixture);
-        let mut child = Command::new(shop_binary()?)
+        let mut command = Command::new(shop_binary()?);
+        command
             .arg("serve")
-            .args(["--listen", "127.0.0.1:0", "--db", ":memory:", "--now", now])
+            .args(["--listen", "127.0.0.1:0", "--db", ":memory:"]);
+        if let Some(now) = now {
+            command.args(["--now", now]);
+        }
+        let mut child = command
             .arg("--fixtures")
             .arg(&fixtures)
             .stdin(Stdio::null())
@@ -361,6 +463,18 @@ impl Session {
             .await?
             .click()
             .await?;
+        Ok(())
+    }
+
+    /// Adds an account in the UI and opens its license detail.
+    pub async fn open_license(&self, shop_url: &str, email: &str, password: &str) -> TestResult {
+        self.add_account(shop_url, email, password).await?;
+        // The result's first link opens the license.
+        self.wait_for("[data-testid=\"account-added\"] a.button")
+            .await?
+            .click()
+            .await?;
+        self.wait_for(&testid("item-qty")).await?;
         Ok(())
     }
 

@@ -3,7 +3,7 @@
 //! --test-threads=1` inside xvfb-run and dbus-run-session with an unlocked gnome-keyring).
 
 use fantoccini::Locator;
-use fe2_e2e::{card, demo_customer, demo_days_left, demo_shop, Session, TestResult};
+use fe2_e2e::{card, data_home, demo_customer, demo_days_left, demo_shop, Session, TestResult};
 
 const EMAIL: &str = "leitstelle@ff-musterstadt.de";
 
@@ -42,7 +42,7 @@ async fn demo_dashboard_shows_every_demo_license_with_its_days_left() -> TestRes
 #[ignore = "end-to-end: scripts/test.sh runs it under Xvfb with tauri-driver"]
 async fn a_wrong_password_shows_invalid_credentials() -> TestResult {
     let shop = demo_shop().await?;
-    let home = tempfile::tempdir()?;
+    let home = data_home()?;
     let session = Session::start(&[], Some(home.path())).await?;
     session
         .add_account(&shop.base_url(), EMAIL, "wrong password")
@@ -66,7 +66,7 @@ async fn a_wrong_password_shows_invalid_credentials() -> TestResult {
 async fn with_the_shop_stopped_a_restarted_app_shows_the_cached_license_offline() -> TestResult {
     let customer = demo_customer(EMAIL)?;
     let shop = demo_shop().await?;
-    let home = tempfile::tempdir()?;
+    let home = data_home()?;
 
     let session = Session::start(&[], Some(home.path())).await?;
     session

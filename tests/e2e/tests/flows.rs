@@ -4,7 +4,7 @@
 //! through the shop's API. Run by scripts/test.sh like tests/app.rs.
 
 use fantoccini::Locator;
-use fe2_e2e::{fixture_customer, testid, Session, ShopProcess, TestResult};
+use fe2_e2e::{data_home, fixture_customer, testid, Session, ShopProcess, TestResult};
 use fe2_license::model::{OrderStatus, OrderType};
 use std::time::Duration;
 
@@ -25,20 +25,13 @@ struct Signed {
 
 impl Signed {
     async fn open(email: &str) -> TestResult<Self> {
-        let shop = ShopProcess::serve(FIXTURE, NOW)?;
+        let shop = ShopProcess::serve(FIXTURE, Some(NOW))?;
         let password = fixture_customer(FIXTURE, email)?.app_password;
-        let home = tempfile::tempdir()?;
+        let home = data_home()?;
         let session = Session::start(&[], Some(home.path())).await?;
         session
-            .add_account(shop.base_url(), email, &password)
+            .open_license(shop.base_url(), email, &password)
             .await?;
-        // The result's first link opens the license.
-        session
-            .wait_for("[data-testid=\"account-added\"] a.button")
-            .await?
-            .click()
-            .await?;
-        session.wait_for(&testid("item-qty")).await?;
         Ok(Self {
             session,
             shop,
