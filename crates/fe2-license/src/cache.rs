@@ -68,7 +68,8 @@ pub fn cache_file(home: &Home, id: &str) -> PathBuf {
     home.cache_dir().join(format!("{id}.json"))
 }
 
-/// Reads an account's cache: `Ok(None)` when there is none, `corrupt_file` when it is damaged.
+/// Reads an account's cache: `Ok(None)` when there is none, `corrupt_file` when it is damaged,
+/// `wrong_account` when it is well-formed but another account's (a copied file).
 pub fn load(home: &Home, id: &str, email: &str) -> Result<Option<CacheEntry>> {
     let path = cache_file(home, id);
     let Some(bytes) = atomic_file::read(&path)? else {
@@ -80,7 +81,10 @@ pub fn load(home: &Home, id: &str, email: &str) -> Result<Option<CacheEntry>> {
     };
     let entry: CacheEntry = serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
     if entry.email != email {
-        return Err(corrupt(format!("belongs to {}", entry.email)));
+        return Err(Error::WrongAccount {
+            expected: email.to_string(),
+            found: entry.email,
+        });
     }
     Ok(Some(entry))
 }
@@ -104,7 +108,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_truncation_of_a_cache_file_is_reported_as_corrupt() {
+    fn every_truncation_is_corrupt_and_another_accounts_cache_is_the_wrong_account() {
         let dir = tempfile::tempdir().unwrap();
         let home = Home::at(dir.path());
         let entry = CacheEntry {
@@ -117,8 +121,12 @@ mod tests {
         save(&home, "id", &entry).unwrap();
         assert_eq!(load(&home, "id", "a@b.de").unwrap(), Some(entry));
         assert_eq!(
-            load(&home, "id", "other@b.de").unwrap_err().code(),
-            "corrupt_file"
+            load(&home, "id", "other@b.de").unwrap_err(),
+            Error::WrongAccount {
+                expected: "other@b.de".into(),
+                found: "a@b.de".into()
+            },
+            "well-formed, but another account's"
         );
         let full = std::fs::read(cache_file(&home, "id")).unwrap();
         for cut in 0..full.len() {

@@ -140,7 +140,10 @@ async fn a_cache_copied_from_another_account_is_not_verified() {
     std::fs::copy(&legacy_cache, &basis_cache).expect("copy");
     let view = view_after_restart(home.path(), &store, BASIS_EMAIL).await;
     assert_eq!(view.verification, Verification::NotVerified);
-    assert_eq!(code(&view.verification_error), Some("corrupt_file"));
+    assert_eq!(code(&view.verification_error), Some("wrong_account"));
+    let details = &view.verification_error.as_ref().expect("error").details;
+    assert_eq!(details["found"], json!(LEGACY_EMAIL));
+    assert_eq!(details["expected"], json!(BASIS_EMAIL));
     assert_eq!(
         view.license, None,
         "the other account's license is not shown"
