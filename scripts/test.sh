@@ -56,15 +56,23 @@ command -v tauri-driver >/dev/null || cargo install tauri-driver@2.1.0 --locked
 npx tauri build --debug --no-bundle --features demo
 cargo test -p fe2-e2e --locked --no-run
 e2e_home=$(mktemp -d)
-e2e_log="$e2e_home/e2e.log"
-# Private XDG directories: nothing of the run lands in the user's configuration; the keyring and
-# D-Bus session are private too (scripts/with-keyring.sh). Each test stops its own tauri-driver.
+e2e_log=$(mktemp)
+# Everything the run writes (data homes, logs, web view data, the app's output, its IPC answers)
+# stays in e2e_home for the secret scan below. Private XDG directories: nothing of the run lands
+# in the user's configuration; the keyring and D-Bus session are private too
+# (scripts/with-keyring.sh). Each test stops its own tauri-driver.
+export FE2_E2E_ARTIFACTS="$e2e_home"
 XDG_CONFIG_HOME="$e2e_home/config" XDG_CACHE_HOME="$e2e_home/cache" \
   APP_BIN="$PWD/target/debug/fe2-license-manager" \
   xvfb-run -a -s "-screen 0 1280x800x24" scripts/with-keyring.sh \
-  cargo test -p fe2-e2e --locked -- --ignored --test-threads=1 2>&1 | tee "$e2e_log"
+  cargo test -p fe2-e2e --locked -- --ignored --test-threads=1 --skip after_e2e_run 2>&1 | tee "$e2e_log"
 # No silent skip: every end-to-end test of every file must have run and passed.
 e2e_expected=$(cat tests/e2e/tests/*.rs | grep -c '^#\[ignore = "end-to-end')
 e2e_passed=$(awk '/^test result: ok\./ { n += $4 } END { print n + 0 }' "$e2e_log")
 [ "$e2e_passed" = "$e2e_expected" ] || { echo "end-to-end: $e2e_passed of $e2e_expected passed" >&2; exit 1; }
-rm -rf "$e2e_home"
+
+section "End to end: no password in any file, output or IPC answer of the whole run"
+cargo test -p fe2-e2e --locked --test secrets -- --ignored --nocapture after_e2e_run 2>&1 | tee "$e2e_log"
+grep -q "test result: ok. 1 passed" "$e2e_log" || { echo "the secret scan did not pass" >&2; exit 1; }
+unset FE2_E2E_ARTIFACTS
+rm -rf "$e2e_home" "$e2e_log"
