@@ -720,6 +720,8 @@ mod tests {
             Error::PayloadTooLarge,
             Error::IdempotencyKeyReuse,
             Error::UnknownItem { sku: "x".into() },
+            Error::InvalidEmail("not an address".into()),
+            Error::UnknownTopic("refund".into()),
             Error::LegacyPackage {
                 package: "paket-1".into(),
             },

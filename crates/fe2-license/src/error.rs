@@ -287,6 +287,8 @@ impl Error {
             Error::SubscriptionNotActive { status } => json!({ "license_status": status }),
             Error::LegacyPackage { package } => json!({ "package": package }),
             Error::UnknownItem { sku } | Error::InvalidQuantity { sku } => json!({ "sku": sku }),
+            Error::InvalidEmail(email) => json!({ "email": email }),
+            Error::UnknownTopic(topic) => json!({ "topic": topic }),
             Error::TooManyAttempts { retry_after_secs } => {
                 json!({ "retry_after": retry_after_secs })
             }

@@ -313,6 +313,8 @@ fn email_change_ticket_preconditions() {
             "{bad}"
         );
     }
+    let same = check(json!({"new_email": "LEITSTELLE@ff-musterstadt.de"})).unwrap_err();
+    assert_eq!(same.details(), json!({"email": "leitstelle@ff-musterstadt.de"}));
     let err = check(json!({"new_email": "Wehr@Feuerwehr-Müllheim.de"})).unwrap_err();
     assert_eq!(err, Error::EmailInUse);
     assert_eq!(err.code(), "email_in_use");
@@ -330,4 +332,6 @@ fn other_ticket_topics() {
     let err = eligibility::check_ticket(&lic, "refund", &json!({}), &none).unwrap_err();
     assert_eq!(err, Error::UnknownTopic("refund".to_string()));
     assert_eq!(err.code(), "unknown_topic");
+    // The UI gets the topic over the IPC wire (only code and details are translated).
+    assert_eq!(err.details(), json!({"topic": "refund"}));
 }

@@ -7,10 +7,13 @@ export function errorText(e: AppError): string {
   const key = `error.${e.code}`;
   if (!hasKey(key)) return t('error.generic', { code: e.code });
   const d = e.details ?? {};
+  // The refused value (invalid_email, unknown_topic), when the core sent one.
+  const value = String(d.email ?? d.topic ?? '');
   return t(key, {
     seconds: String(d.retry_after ?? '60'),
     sku: String(d.sku ?? ''),
     detail: e.message || e.code,
+    named: value ? ` (${value})` : '',
   });
 }
 
