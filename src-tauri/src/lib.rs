@@ -10,6 +10,8 @@ mod platform;
 mod publish;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_ipc_fuzz;
 mod tray;
 
 include!("command_names.rs");

@@ -3,6 +3,7 @@
 
 use super::*;
 use fe2_license::secrets::MemorySecretStore;
+use fe2_license::service::ServiceOptions;
 use fe2_shop::{RunningShop, ServerConfig};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -15,28 +16,33 @@ use tauri::webview::InvokeRequest;
 use tauri::{App, Listener, WebviewWindow, WebviewWindowBuilder};
 
 /// The demo customer used below (crates/fe2-shop/fixtures/demo.json).
-const EMAIL: &str = "leitstelle@ff-musterstadt.de";
-const PASSWORD: &str = "abcd EFGH 1234 ijkl MNOP 5678";
+pub(crate) const EMAIL: &str = "leitstelle@ff-musterstadt.de";
+pub(crate) const PASSWORD: &str = "abcd EFGH 1234 ijkl MNOP 5678";
 
 /// A running app on the mock runtime with its data home and shop.
-struct Harness {
-    app: App<MockRuntime>,
-    main: WebviewWindow<MockRuntime>,
-    shop: RunningShop,
-    home: tempfile::TempDir,
+pub(crate) struct Harness {
+    pub(crate) app: App<MockRuntime>,
+    pub(crate) main: WebviewWindow<MockRuntime>,
+    pub(crate) shop: RunningShop,
+    pub(crate) home: tempfile::TempDir,
 }
 
-fn harness() -> Harness {
+/// A fresh app with an empty data home, an in-memory secret store and the demo shop.
+pub(crate) fn harness() -> Harness {
+    harness_with(
+        Arc::new(MemorySecretStore::new()),
+        ServiceOptions::default(),
+    )
+}
+
+/// A harness over the given secret store and service options.
+pub(crate) fn harness_with(secrets: Arc<dyn SecretStore>, options: ServiceOptions) -> Harness {
     let shop = tauri::async_runtime::block_on(fe2_shop::spawn(ServerConfig::demo()))
         .unwrap_or_else(|e| panic!("demo shop does not start: {e}"));
     let home = tempfile::tempdir().unwrap_or_else(|e| panic!("no temp dir: {e}"));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let service = Service::new(
-        Home::at(home.path()),
-        Arc::new(MemorySecretStore::new()),
-        clock.clone(),
-    )
-    .unwrap_or_else(|e| panic!("service: {e}"));
+    let service = Service::with_options(Home::at(home.path()), secrets, clock.clone(), options)
+        .unwrap_or_else(|e| panic!("service: {e}"));
     let state = AppState::new(service, clock, false, home.path().to_path_buf());
     let app = builder(mock_builder(), state)
         .build(mock_context(noop_assets()))
@@ -53,7 +59,7 @@ fn harness() -> Harness {
 }
 
 /// An IPC request as the page would send it (a local origin, else even app commands are refused).
-fn request(cmd: &str, args: Value) -> InvokeRequest {
+pub(crate) fn request(cmd: &str, args: Value) -> InvokeRequest {
     let origin = if cfg!(windows) {
         "http://tauri.localhost"
     } else {

@@ -7,7 +7,7 @@ use crate::model::{
     Catalog, KeySet, License, Me, Order, Quote, RequestedItem, SwitchOutcome, Ticket,
 };
 use chrono::{DateTime, Utc};
-use reqwest::header::{HeaderMap, ACCEPT, CONTENT_LENGTH, DATE, RETRY_AFTER};
+use reqwest::header::{HeaderMap, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, DATE, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
@@ -24,6 +24,10 @@ pub const USER_AGENT: &str = concat!("FE2-License-Manager/", env!("CARGO_PKG_VER
 pub const MAX_RESPONSE_BYTES: usize = 2 * 1024 * 1024;
 /// The header that makes a POST safe to repeat.
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+/// The largest request body the Shop API takes (shop-api.md: larger is `413 payload_too_large`);
+/// refused before sending, because a server may close the connection while a larger one is
+/// still being written, which would look like an unreachable shop.
+pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
 /// `Retry-After` when a 429 names none.
 const DEFAULT_RETRY_AFTER_SECS: u64 = 60;
 /// Redirects followed at most (`alamos-gmbh.com` → `www.alamos-gmbh.com`).
@@ -333,6 +337,16 @@ impl ShopClient {
         idempotency_key: Option<&str>,
     ) -> Result<Vec<u8>> {
         let url = format!("{}{path}", self.api);
+        let body = body
+            .map(serde_json::to_vec)
+            .transpose()
+            .map_err(|e| Error::BadRequest(format!("the request cannot be encoded: {e}")))?;
+        if body.as_ref().is_some_and(|b| b.len() > MAX_REQUEST_BYTES) {
+            return Err(Error::PayloadTooLarge);
+        }
+        if let Some(key) = idempotency_key {
+            check_idempotency_key(key)?;
+        }
         let retries = if method == Method::GET {
             self.options.retry_backoff.as_slice()
         } else {
@@ -350,8 +364,10 @@ impl ShopClient {
             if let Some(key) = idempotency_key {
                 request = request.header(IDEMPOTENCY_KEY, key);
             }
-            if let Some(body) = body {
-                request = request.json(body);
+            if let Some(body) = &body {
+                request = request
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(body.clone());
             }
             let pause = retries.get(attempt).copied();
             let response = match request.send().await {
@@ -393,6 +409,23 @@ impl ShopClient {
         if let Some(date) = date {
             *self.shop_date.lock().unwrap_or_else(|p| p.into_inner()) = Some(date);
         }
+    }
+}
+
+/// The longest idempotency key the Shop API stores.
+const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+
+/// Refuses a key the shop would refuse (or a server would cut off with the connection):
+/// 1 to 255 visible ASCII characters, as a header value can carry them.
+fn check_idempotency_key(key: &str) -> Result<()> {
+    let fits = (1..=MAX_IDEMPOTENCY_KEY_LEN).contains(&key.len())
+        && key.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
+    if fits {
+        Ok(())
+    } else {
+        Err(Error::BadRequest(
+            "the idempotency key must be 1 to 255 visible ASCII characters".into(),
+        ))
     }
 }
 
@@ -451,6 +484,8 @@ fn error_from_answer(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Er
     }
     match api {
         Some(api) => error_from_code(status.as_u16(), api),
+        // A server in front of the shop refusing an oversized request (headers or URL).
+        None if matches!(status.as_u16(), 413 | 414 | 431) => Error::PayloadTooLarge,
         None if status.is_server_error() => Error::ShopUnavailable {
             status: status.as_u16(),
         },
@@ -532,6 +567,11 @@ fn transport_error(error: &reqwest::Error) -> Error {
         return Error::Timeout;
     }
     let text = chain_text(error);
+    // Nothing was sent: the request itself is malformed (a header value with control
+    // characters, a URL too long for HTTP), which asking again or going online cannot fix.
+    if error.is_builder() {
+        return Error::BadRequest(format!("the request cannot be sent: {text}"));
+    }
     if let Some(tls) = find_rustls_error(error) {
         return Error::Tls(describe_tls(tls));
     }
@@ -759,6 +799,35 @@ mod tests {
             .with_credentials("a@b.de", "abcd EFGH 1234 ijkl MNOP 5678");
         let text = format!("{client:?}");
         assert!(text.contains("a@b.de") && !text.contains("EFGH"), "{text}");
+    }
+
+    #[test]
+    fn requests_that_cannot_be_sent_are_bad_requests_not_an_unreachable_shop() {
+        let uuid = crate::service::new_idempotency_key();
+        assert_eq!(check_idempotency_key(&uuid), Ok(()));
+        for bad in [String::new(), "a\u{b}".into(), "ä".into(), "k".repeat(256)] {
+            assert_eq!(
+                check_idempotency_key(&bad).unwrap_err().code(),
+                "bad_request"
+            );
+        }
+        let unsendable = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(
+                reqwest::Client::new()
+                    .get("http://127.0.0.1:9/")
+                    .header(IDEMPOTENCY_KEY, "a\u{b}")
+                    .send(),
+            )
+            .unwrap_err();
+        assert_eq!(transport_error(&unsendable).code(), "bad_request");
+        for status in [413, 414, 431] {
+            let status = StatusCode::from_u16(status).unwrap();
+            let error = error_from_answer(status, &HeaderMap::new(), b"<html>too large</html>");
+            assert_eq!(error, Error::PayloadTooLarge, "{status}");
+        }
     }
 
     #[test]

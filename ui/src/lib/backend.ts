@@ -17,6 +17,12 @@ import type {
   Topic,
 } from './types';
 
+/**
+ * Tauri's own refusal of an argument that does not deserialize, sent before the command runs:
+ * "invalid args `email` for command `refresh`: invalid type: …" (tauri::Error::InvalidArgs).
+ */
+const INVALID_ARGS = /^invalid args `([^`]*)` for command `([^`]*)`/;
+
 /** Turns whatever a command rejected with into the IPC error shape. */
 export function toAppError(raw: unknown): AppError {
   if (raw && typeof raw === 'object' && typeof (raw as { code?: unknown }).code === 'string') {
@@ -24,7 +30,13 @@ export function toAppError(raw: unknown): AppError {
     const details = e.details && typeof e.details === 'object' ? e.details : {};
     return { code: e.code, message: typeof e.message === 'string' ? e.message : '', details };
   }
-  return { code: 'internal', message: String(raw), details: {} };
+  const text = String(raw);
+  const invalid = INVALID_ARGS.exec(text);
+  if (invalid) {
+    // A malformed request, not a failure of the shop: no retry, no support-site fallback.
+    return { code: 'bad_request', message: text, details: { arg: invalid[1], command: invalid[2] } };
+  }
+  return { code: 'internal', message: text, details: {} };
 }
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
