@@ -688,12 +688,21 @@ impl Service {
             .filter(|a| matches!(a.secret, SecretSlot::Unread))
             .map(|a| (a.config.email.clone(), a.user.clone()))
             .collect();
-        for (email, user) in unread {
-            let slot = match self.secret_call(move |store| store.get(&user)).await {
+        if unread.is_empty() {
+            return;
+        }
+        let users: Vec<String> = unread.iter().map(|(_, user)| user.clone()).collect();
+        // All together: an OS keychain may serve many reads over one session far cheaper.
+        let read = self
+            .secret_call(move |store| Ok(store.get_many(&users)))
+            .await;
+        let results = read.unwrap_or_else(|e| vec![Err(e); unread.len()]);
+        for ((email, _), result) in unread.iter().zip(results) {
+            let slot = match result {
                 Ok(secret) => SecretSlot::Read(secret),
                 Err(e) => SecretSlot::Failed(e),
             };
-            let _ = self.with_account_mut(&email, |a| {
+            let _ = self.with_account_mut(email, |a| {
                 if matches!(a.secret, SecretSlot::Unread) {
                     a.secret = slot;
                 }

@@ -1,4 +1,5 @@
-//! The real OS keychain through `KeychainSecretStore`: store, read, overwrite, delete.
+//! The real OS keychain through `KeychainSecretStore`: store, read (one and many), overwrite,
+//! delete.
 //! Needs a running, unlocked Secret Service; `scripts/test.sh` starts one (gnome-keyring in a
 //! private D-Bus session and a temporary XDG_DATA_HOME) and runs this with `--ignored`.
 
@@ -40,6 +41,38 @@ fn stores_reads_overwrites_and_deletes_a_secret_in_the_real_keychain() {
 
     // A second store instance sees the same entry: it really is in the keychain, not in memory.
     assert_eq!(KeychainSecretStore::new().get(&user).unwrap(), second);
+
+    // Many entries at once (one Secret Service session on Linux), in order, a missing one as
+    // `no_secret` like a single read.
+    let other = entry_user(
+        &format!("keychain-test-{}-b@ff-musterstadt.de", std::process::id()),
+        "127.0.0.1:8443",
+    );
+    let missing = entry_user("never-stored@ff-musterstadt.de", "127.0.0.1:8443");
+    store.set(&other, &first).expect("store a second entry");
+    let many = store.get_many(&[other.clone(), missing.clone(), user.clone()]);
+    assert_eq!(many.len(), 3);
+    assert_eq!(many[0], Ok(first.clone()));
+    assert!(
+        matches!(&many[1], Err(Error::NoSecret(u)) if *u == missing),
+        "{:?}",
+        many[1]
+    );
+    assert_eq!(many[2], Ok(second.clone()));
+    // On Linux the stored entries come over one session, only the missing one through keyring.
+    #[cfg(target_os = "linux")]
+    {
+        let direct = fe2_license::secrets::one_session::read_all(&[other.clone(), missing.clone()])
+            .expect("one Secret Service session");
+        assert_eq!(direct.len(), 2);
+        assert_eq!(direct[0], Some(Ok(first.clone())));
+        assert_eq!(direct[1], None);
+    }
+    store.delete(&other).expect("delete the second entry");
+    assert!(matches!(
+        store.get_many(std::slice::from_ref(&other)).as_slice(),
+        [Err(Error::NoSecret(_))]
+    ));
 
     store.delete(&user).expect("delete");
     assert!(matches!(store.get(&user), Err(Error::NoSecret(_))));
