@@ -318,8 +318,15 @@ fn the_capability_allows_the_main_window_only() {
         invoke(&main, "app_info", json!({})).unwrap_or_else(|e| panic!("app_info on main: {e}"));
     assert_eq!(info["demo"], false);
 
-    let refused = invoke(&other, "app_info", json!({})).expect_err("another window gets no IPC");
-    assert!(refused.to_string().contains("not allowed"), "{refused}");
+    // A window without a capability reaches no command at all.
+    for command in COMMANDS {
+        let refused = invoke(&other, command, json!({}))
+            .expect_err("a window without a capability gets no IPC");
+        assert!(
+            refused.to_string().contains("not allowed"),
+            "{command} on another window: {refused}"
+        );
+    }
     // Plugins the UI must not reach, even from the main window.
     for (plugin_command, args) in [
         (
