@@ -74,6 +74,9 @@ pub fn http_client(options: &ClientOptions) -> Result<reqwest::Client> {
             attempt.stop()
         }
     });
+    // ring rather than reqwest's default aws-lc-rs (a large static C library): the same TLS
+    // for megabytes less binary. Fails only when a provider is installed already: keep that.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .user_agent(USER_AGENT)
         .connect_timeout(options.connect_timeout)
