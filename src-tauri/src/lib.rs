@@ -154,10 +154,23 @@ impl Startup {
 
 /// Starts the app (`--demo` for demo mode).
 pub fn run() {
+    #[cfg(target_os = "linux")]
+    accelerated_compositing_off();
     let demo = std::env::args().skip(1).any(|arg| arg == "--demo");
     if let Err(e) = run_app(demo) {
         eprintln!("FE2 License Manager: {e}");
         std::process::exit(1);
+    }
+}
+
+/// Turns WebKitGTK's accelerated compositing off unless the user decided otherwise: a page of
+/// cards gains nothing from it, and it costs about 100 MB in the web process (without a GPU it
+/// renders through a software GL; issue 8). Set before any thread or GTK starts.
+#[cfg(target_os = "linux")]
+fn accelerated_compositing_off() {
+    const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+    if std::env::var_os(VAR).is_none() {
+        std::env::set_var(VAR, "1");
     }
 }
 
