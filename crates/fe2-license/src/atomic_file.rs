@@ -4,6 +4,12 @@
 use crate::error::{Error, Result};
 use std::io::Write;
 use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+/// Temp files are named `.tmp-` and then `TEMP_RANDOM_LEN` random letters and digits.
+const TEMP_PREFIX: &str = ".tmp-";
+/// Length of the random part of a temp file's name.
+const TEMP_RANDOM_LEN: usize = 6;
 
 /// Replaces `path` with `bytes` atomically, creating its directory when needed.
 pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -17,7 +23,8 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     })?;
     std::fs::create_dir_all(dir).map_err(io_error)?;
     let mut temp = tempfile::Builder::new()
-        .prefix(".tmp-")
+        .prefix(TEMP_PREFIX)
+        .rand_bytes(TEMP_RANDOM_LEN)
         .tempfile_in(dir)
         .map_err(io_error)?;
     temp.write_all(bytes).map_err(io_error)?;
@@ -49,6 +56,38 @@ pub fn remove(path: &Path) -> Result<()> {
             reason: e.to_string(),
         }),
     }
+}
+
+/// Deletes the temp files a crashed [`write`] left in `dir`: only regular files named by our
+/// pattern and not modified for `min_age` (a write in progress is younger). Best effort: a
+/// file that cannot be deleted stays. Returns how many were deleted.
+pub fn sweep_stale(dir: &Path, min_age: Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    // The file system's clock, not the app's `Clock`: modification times are in its terms.
+    let now = SystemTime::now();
+    let mut deleted = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let ours = name.to_str().is_some_and(is_temp_name);
+        let stale = entry.file_type().is_ok_and(|t| t.is_file())
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|at| now.duration_since(at).is_ok_and(|age| age >= min_age));
+        if ours && stale && std::fs::remove_file(entry.path()).is_ok() {
+            deleted += 1;
+        }
+    }
+    deleted
+}
+
+/// True for a name [`write`] gives its temp files.
+fn is_temp_name(name: &str) -> bool {
+    name.strip_prefix(TEMP_PREFIX).is_some_and(|random| {
+        random.len() == TEMP_RANDOM_LEN && random.bytes().all(|b| b.is_ascii_alphanumeric())
+    })
 }
 
 #[cfg(not(windows))]
@@ -109,5 +148,45 @@ mod tests {
         remove(&path).unwrap();
         remove(&path).unwrap();
         assert!(read(&path).unwrap().is_none());
+    }
+
+    #[test]
+    fn only_our_stale_temp_files_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let hour_ago = SystemTime::now() - Duration::from_secs(3600);
+        let file = |name: &str, modified: SystemTime| {
+            let path = dir.path().join(name);
+            std::fs::File::create(&path)
+                .unwrap()
+                .set_modified(modified)
+                .unwrap();
+            path
+        };
+        let stale = file(".tmp-x7Yz09", hour_ago);
+        let writing = file(".tmp-Q1w2E3", SystemTime::now());
+        let keep = [
+            file(".tmp-short", hour_ago),
+            file(".tmp-toolong7", hour_ago),
+            file(".tmp-ab.def", hour_ago),
+            file("tmp-abcdef", hour_ago),
+            file("cache.json", hour_ago),
+        ];
+        std::fs::create_dir(dir.path().join(".tmp-folder")).unwrap();
+        write(&dir.path().join("a.json"), b"x").unwrap();
+
+        assert_eq!(sweep_stale(dir.path(), Duration::from_secs(60)), 1);
+        assert!(!stale.exists());
+        assert!(writing.exists(), "a write in progress is left alone");
+        assert!(keep.iter().all(|p| p.exists()));
+        assert!(dir.path().join(".tmp-folder").is_dir());
+        assert_eq!(sweep_stale(&dir.path().join("missing"), Duration::ZERO), 0);
+        // The pattern matches what `write` really creates.
+        let made = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .rand_bytes(TEMP_RANDOM_LEN)
+            .tempfile_in(dir.path())
+            .unwrap();
+        let name = made.path().file_name().unwrap().to_str().unwrap();
+        assert!(is_temp_name(name), "{name}");
     }
 }

@@ -80,6 +80,16 @@ impl Home {
     pub fn webview_dir(&self) -> PathBuf {
         self.data.join("webview")
     }
+
+    /// Where the core writes files atomically, so where a crash can leave temp files.
+    pub fn atomic_dirs(&self) -> [PathBuf; 4] {
+        [
+            self.config.clone(),
+            self.accounts_dir(),
+            self.data.clone(),
+            self.cache_dir(),
+        ]
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! and refreshed licenses, changes, tickets, settings and links. Cheap to clone and share;
 //! every async method is `Send`.
 
+use crate::atomic_file;
 use crate::cache::{self, CacheEntry};
 use crate::client::{self, ClientOptions, ShopClient};
 use crate::clock::Clock;
@@ -138,6 +139,9 @@ impl Default for ServiceOptions {
     }
 }
 
+/// A temp file this old is a crashed write's, not one in progress (a write takes milliseconds).
+const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// A fresh random idempotency key (UUID v4).
 pub fn new_idempotency_key() -> String {
     uuid::Uuid::new_v4().to_string()
@@ -218,14 +222,18 @@ impl Service {
         Self::with_options(home, secrets, clock, ServiceOptions::default())
     }
 
-    /// The service with explicit options. Reads the accounts, settings and caches (no network,
-    /// no keychain yet: secrets are read on first use).
+    /// The service with explicit options. Sweeps temp files that crashed writes left, reads
+    /// the accounts, settings and caches (no network, no keychain yet: secrets are read on
+    /// first use).
     pub fn with_options(
         home: Home,
         secrets: Arc<dyn SecretStore>,
         clock: Arc<dyn Clock>,
         options: ServiceOptions,
     ) -> Result<Self> {
+        for dir in home.atomic_dirs() {
+            atomic_file::sweep_stale(&dir, STALE_TEMP_AGE);
+        }
         let (configs, errors) = config::load_accounts(&home);
         let mut problems: Vec<ErrorInfo> = errors.iter().map(ErrorInfo::from).collect();
         let mut accounts = BTreeMap::new();
@@ -978,6 +986,43 @@ mod tests {
         assert_send(&service.switch_quantities("a@b.de", &items, Decimal::ONE, None, "k"));
         assert_send(&service.create_ticket("a@b.de", "general", "m", &fields, "k"));
         assert_send(&service.remove_account("a@b.de"));
+    }
+
+    #[test]
+    fn a_start_sweeps_temp_files_a_crash_left_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::at(dir.path());
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let mut left = Vec::new();
+        for folder in [
+            home.cache_dir(),
+            home.accounts_dir(),
+            home.data_dir().into(),
+        ] {
+            std::fs::create_dir_all(&folder).unwrap();
+            let temp = folder.join(".tmp-Ab12Cd");
+            std::fs::File::create(&temp)
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+            left.push(temp);
+        }
+        // Another program's file of a similar name stays.
+        let foreign = home.cache_dir().join(".tmp-notours.json");
+        std::fs::File::create(&foreign)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        Service::new(
+            home,
+            Arc::new(crate::secrets::MemorySecretStore::new()),
+            Arc::new(crate::clock::SystemClock),
+        )
+        .unwrap();
+        for temp in left {
+            assert!(!temp.exists(), "{}", temp.display());
+        }
+        assert!(foreign.exists());
     }
 
     #[test]
