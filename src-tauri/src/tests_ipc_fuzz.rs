@@ -34,6 +34,8 @@ use tauri::ipc::{InvokeError, InvokeResponse};
 use tauri::test::MockRuntime;
 use tauri::{Manager, WebviewWindow};
 
+/// The largest error the UI should get: our errors quote at most a short prefix of the input.
+const MAX_ERROR_BYTES: usize = 4096;
 /// One mebibyte: the "huge string" of the brief.
 const MIB: usize = 1 << 20;
 /// The longest a command may take before its missing answer counts as a hang.
@@ -213,6 +215,13 @@ fn classify(cmd: &str, error: &Value, codes: &BTreeSet<String>) -> Result<Refusa
             }
             if !error["details"].is_object() {
                 return Err(format!("details not an object: {error}"));
+            }
+            if error.to_string().len() > MAX_ERROR_BYTES {
+                return Err(format!(
+                    "an error of {} bytes: {}",
+                    error.to_string().len(),
+                    clip(&error.to_string())
+                ));
             }
             Ok(Refusal::Typed(code.to_string()))
         }

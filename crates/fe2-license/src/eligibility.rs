@@ -89,7 +89,8 @@ pub fn validate_item<'c>(
     let product = catalog
         .product(&item.sku)
         .ok_or_else(|| Error::UnknownItem {
-            sku: item.sku.clone(),
+            // Quoted back to the UI: a prefix is enough to name it.
+            sku: item.sku.chars().take(64).collect(),
         })?;
     let invalid = || Error::InvalidQuantity {
         sku: item.sku.clone(),

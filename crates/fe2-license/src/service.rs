@@ -612,7 +612,7 @@ impl Service {
         let topic_id = config
             .support_topics
             .get(topic)
-            .ok_or_else(|| Error::UnknownTopic(topic.to_string()))?;
+            .ok_or_else(|| Error::UnknownTopic(topic.chars().take(64).collect()))?;
         let base = config.support_url.trim_end_matches('/');
         Ok(format!("{base}/open.php?topicId={topic_id}"))
     }
