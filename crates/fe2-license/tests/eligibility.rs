@@ -314,7 +314,10 @@ fn email_change_ticket_preconditions() {
         );
     }
     let same = check(json!({"new_email": "LEITSTELLE@ff-musterstadt.de"})).unwrap_err();
-    assert_eq!(same.details(), json!({"email": "leitstelle@ff-musterstadt.de"}));
+    assert_eq!(
+        same.details(),
+        json!({"email": "leitstelle@ff-musterstadt.de"})
+    );
     let err = check(json!({"new_email": "Wehr@Feuerwehr-Müllheim.de"})).unwrap_err();
     assert_eq!(err, Error::EmailInUse);
     assert_eq!(err.code(), "email_in_use");
