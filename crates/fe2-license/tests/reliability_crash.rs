@@ -41,6 +41,8 @@ const MAX_KILL_DELAY_MS: u64 = 3;
 const SIGKILL: i32 = 9;
 /// Settings thresholds carry the round number and stay ≤ 366.
 const MAX_ROUND: u64 = 366;
+/// Rounds one writer may write before it waits for its kill (3 files each).
+const ROUNDS_PER_WRITER: u64 = 5;
 
 const EMAIL: &str = "leitstelle@ff-musterstadt.de";
 const SHOP: &str = "https://shop.example";
@@ -94,16 +96,18 @@ fn write_round(home: &Home, v: u64) {
     config::save_settings(home, &settings_version(v)).expect("settings write");
 }
 
-/// The child: writes rounds from `first` on until it is killed (or, if the parent is gone,
-/// until the round limit).
+/// The child: writes up to [`ROUNDS_PER_WRITER`] rounds from `first` on, then waits to be
+/// killed; on a busy machine the parent's kill may come late, and the rounds must not run out.
 fn writer(spec: &str) {
     let (dir, first) = spec.split_once('|').expect("writer spec");
     let home = Home::at(dir);
     let first: u64 = first.parse().expect("first round");
     println!("{READY}");
-    for v in first..=MAX_ROUND {
+    for v in first..(first + ROUNDS_PER_WRITER).min(MAX_ROUND + 1) {
         write_round(&home, v);
     }
+    // Ends only by the parent's SIGKILL (or after a minute, if the parent is gone).
+    std::thread::sleep(Duration::from_secs(60));
 }
 
 /// The three files' paths.
