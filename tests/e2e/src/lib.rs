@@ -225,7 +225,17 @@ impl Session {
     pub async fn screenshot(&self, name: &str) -> TestResult {
         // The captured frame lags the DOM a little (notes/tauri.md §2b).
         tokio::time::sleep(Duration::from_millis(800)).await;
-        let png = self.client.screenshot().await?;
+        // Without accelerated compositing (the app's default on Linux) WebKit takes the snapshot
+        // at the next paint, and an idle page does not paint: keep one invisible pixel moving.
+        self.client.execute(REPAINT_JS, Vec::new()).await?;
+        let png = self.client.screenshot().await;
+        self.client
+            .execute(
+                "document.getElementById('fe2-repaint')?.remove();",
+                Vec::new(),
+            )
+            .await?;
+        let png = png?;
         let dir = workspace_root().join("docs/screenshots");
         std::fs::create_dir_all(&dir)?;
         std::fs::write(dir.join(format!("{name}.png")), png)?;
@@ -277,6 +287,21 @@ const invoke = window.__TAURI_INTERNALS__.invoke;
   await new Promise((resolve) => setTimeout(resolve, 300));
   return window.__fe2Ipc;
 })().then(done, (e) => done({ error: String(e) }));
+"#;
+
+/// Moves an invisible pixel every frame until it is removed, so the page keeps painting.
+const REPAINT_JS: &str = r#"
+const pixel = document.createElement('div');
+pixel.id = 'fe2-repaint';
+pixel.style.cssText = 'position:fixed;left:0;bottom:0;width:1px;height:1px;pointer-events:none;background:rgba(0,0,0,0.01)';
+document.body.appendChild(pixel);
+let frame = 0;
+const tick = () => {
+  if (!pixel.isConnected) return;
+  pixel.style.transform = `translateX(${frame++ % 2}px)`;
+  requestAnimationFrame(tick);
+};
+requestAnimationFrame(tick);
 "#;
 
 /// Where the run keeps what the secret scan searches: `FE2_E2E_ARTIFACTS` (set by
@@ -491,7 +516,55 @@ impl Session {
 
     /// The text of the first element matching a CSS selector, once it is there.
     pub async fn text_of(&self, css: &str) -> TestResult<String> {
-        Ok(self.wait_for(css).await?.text().await?)
+        self.read_fresh(css, |e| async move { e.text().await })
+            .await
+    }
+
+    /// An attribute of the first element matching a CSS selector, once it is there.
+    pub async fn attr_of(&self, css: &str, name: &str) -> TestResult<Option<String>> {
+        self.read_fresh(css, |e| async move { e.attr(name).await })
+            .await
+    }
+
+    /// Finds the element anew and reads it, again when the UI re-rendered it in between
+    /// (a stale element is a moment of the page, not a failure of the app).
+    async fn read_fresh<T, F, Fut>(&self, css: &str, read: F) -> TestResult<T>
+    where
+        F: Fn(Element) -> Fut,
+        Fut: std::future::Future<Output = Result<T, fantoccini::error::CmdError>>,
+    {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            match read(self.wait_for(css).await?).await {
+                Err(e) if is_stale(&e) && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                other => return Ok(other?),
+            }
+        }
+    }
+
+    /// Clicks the first element matching a CSS selector once it is there and enabled.
+    pub async fn click_when_enabled(&self, css: &str, patience: Duration) -> TestResult {
+        let deadline = Instant::now() + patience;
+        loop {
+            let element = self.wait_for(css).await?;
+            let outcome = match element.is_enabled().await {
+                Ok(true) => element.click().await.map(|_| true),
+                Ok(false) => Ok(false),
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(e) if is_stale(&e) => {}
+                Err(e) => return Err(e.into()),
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{css} stays disabled").into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Waits until no element matches a CSS selector.
@@ -505,4 +578,13 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// True for WebDriver's "stale element reference" (the element left the DOM).
+fn is_stale(error: &fantoccini::error::CmdError) -> bool {
+    matches!(
+        error,
+        fantoccini::error::CmdError::Standard(e)
+            if e.error == fantoccini::error::ErrorStatus::StaleElementReference
+    )
 }

@@ -2,10 +2,14 @@
 //! tauri-driver + WebKitWebDriver. Run by scripts/test.sh (`cargo test -p fe2-e2e -- --ignored
 //! --test-threads=1` inside xvfb-run and dbus-run-session with an unlocked gnome-keyring).
 
-use fantoccini::Locator;
 use fe2_e2e::{card, data_home, demo_customer, demo_days_left, demo_shop, Session, TestResult};
 
 const EMAIL: &str = "leitstelle@ff-musterstadt.de";
+
+/// The days-left badge on one license's card.
+fn days_left(email: &str) -> String {
+    format!("{} [data-testid=\"days-left\"]", card(email))
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "end-to-end: scripts/test.sh runs it under Xvfb with tauri-driver"]
@@ -14,12 +18,7 @@ async fn demo_dashboard_shows_every_demo_license_with_its_days_left() -> TestRes
     let session = Session::start(&["--demo"], None).await?;
     session.wait_for("[data-testid=\"demo-mark\"]").await?;
     for (email, days) in &expected {
-        let card = session.wait_for(&card(email)).await?;
-        let shown = card
-            .find(Locator::Css("[data-testid=\"days-left\"]"))
-            .await?
-            .attr("data-days")
-            .await?;
+        let shown = session.attr_of(&days_left(email), "data-days").await?;
         assert_eq!(
             shown.as_deref(),
             Some(days.to_string().as_str()),
@@ -83,12 +82,7 @@ async fn with_the_shop_stopped_a_restarted_app_shows_the_cached_license_offline(
         "the pinned key's fingerprint is shown"
     );
     session.go_to_dashboard().await?;
-    let card_before = session.wait_for(&card(EMAIL)).await?;
-    let days_before = card_before
-        .find(Locator::Css("[data-testid=\"days-left\"]"))
-        .await?
-        .attr("data-days")
-        .await?;
+    let days_before = session.attr_of(&days_left(EMAIL), "data-days").await?;
     assert!(
         days_before.is_some(),
         "the added license shows its days left"
@@ -97,12 +91,7 @@ async fn with_the_shop_stopped_a_restarted_app_shows_the_cached_license_offline(
     shop.shutdown().await?;
 
     let session = Session::start(&[], Some(home.path())).await?;
-    let card_after = session.wait_for(&card(EMAIL)).await?;
-    let days_after = card_after
-        .find(Locator::Css("[data-testid=\"days-left\"]"))
-        .await?
-        .attr("data-days")
-        .await?;
+    let days_after = session.attr_of(&days_left(EMAIL), "data-days").await?;
     assert_eq!(days_after, days_before, "the cached license");
     session.wait_for("[data-testid=\"offline-banner\"]").await?;
     session.screenshot("offline").await?;

@@ -18,31 +18,23 @@ const STALL_PATIENCE: Duration = Duration::from_secs(60);
 
 /// Clicks the detail's refresh once the previous refresh has finished.
 async fn refresh(session: &Session) -> TestResult {
-    let deadline = Instant::now() + STALL_PATIENCE;
-    let button = session.wait_for(&testid("refresh-one")).await?;
-    while !button.is_enabled().await? {
-        if Instant::now() > deadline {
-            return Err("the refresh button stays busy".into());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    button.click().await?;
-    Ok(())
+    session
+        .click_when_enabled(&testid("refresh-one"), STALL_PATIENCE)
+        .await
 }
 
 /// Waits (up to [`STALL_PATIENCE`]) for the detail's last error with a code.
 async fn last_error(session: &Session, code: &str) -> TestResult<String> {
-    let css = format!("[data-testid=\"last-error\"][data-code=\"{code}\"]");
     let deadline = Instant::now() + STALL_PATIENCE;
     loop {
-        if let Some(element) = session.all(&css).await?.into_iter().next() {
-            return Ok(element.text().await?);
+        let shown = match session.all(&testid("last-error")).await?.is_empty() {
+            true => None,
+            false => session.attr_of(&testid("last-error"), "data-code").await?,
+        };
+        if shown.as_deref() == Some(code) {
+            return session.text_of(&testid("last-error")).await;
         }
         if Instant::now() > deadline {
-            let shown = match session.all(&testid("last-error")).await?.into_iter().next() {
-                Some(e) => e.attr("data-code").await?,
-                None => None,
-            };
             return Err(format!("no last error {code} (shown: {shown:?})").into());
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -87,9 +79,11 @@ async fn each_shop_fault_shows_a_clear_message_keeps_the_license_and_recovers() 
         proxy.set(Fault::None).await?;
         refresh(&session).await?;
         session.wait_gone(&testid("last-error")).await?;
-        let verified = session.wait_for(&testid("verified")).await?;
         assert_eq!(
-            verified.attr("data-verified").await?.as_deref(),
+            session
+                .attr_of(&testid("verified"), "data-verified")
+                .await?
+                .as_deref(),
             Some("true"),
             "{fault:?}: recovered"
         );

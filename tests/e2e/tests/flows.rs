@@ -149,9 +149,7 @@ async fn faq_upgrade_previews_to_the_cent_and_leaves_a_pending_order() -> TestRe
     confirm.click().await?;
     let order_id = app
         .session
-        .wait_for(&testid("order-number"))
-        .await?
-        .attr("data-order-id")
+        .attr_of(&testid("order-number"), "data-order-id")
         .await?
         .ok_or("the order number carries its id")?;
 
@@ -275,9 +273,7 @@ async fn a_legacy_package_explains_why_and_leads_to_a_package_change_request() -
         .await?;
     let number = app
         .session
-        .wait_for(&testid("ticket-number"))
-        .await?
-        .attr("data-number")
+        .attr_of(&testid("ticket-number"), "data-number")
         .await?
         .ok_or("the ticket number")?;
     let tickets = app.shop.client(email, &app.password)?.tickets().await?;
@@ -307,9 +303,7 @@ async fn a_navlog_request_with_amobile_pro_gets_a_ticket_in_the_shop() -> TestRe
         .await?;
     let number = app
         .session
-        .wait_for(&testid("ticket-number"))
-        .await?
-        .attr("data-number")
+        .attr_of(&testid("ticket-number"), "data-number")
         .await?
         .ok_or("the ticket number")?;
     app.session.screenshot("navlog-ticket").await?;
