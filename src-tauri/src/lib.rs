@@ -206,7 +206,6 @@ fn run_app(demo: bool) -> Result<(), Box<dyn std::error::Error>> {
             }
             open_main_window(app.handle(), &home)?;
             let handle = app.handle().clone();
-            tray::create(&handle, app.state::<AppState>().service.settings().language);
             tauri::async_runtime::spawn(refresh_in_background(handle, FIRST_LIST_FALLBACK));
             Ok(())
         })
@@ -299,6 +298,22 @@ async fn refresh_in_background<R: Runtime>(app: AppHandle<R>, fallback: Duration
     // The refresh's keychain reads, signature checks and events would compete with the first
     // paint on small machines: the cached dashboard comes first.
     let _ = tokio::time::timeout(fallback, state.first_list.notified()).await;
+    // The tray too: on Linux it loads the indicator library and talks D-Bus on the main thread,
+    // which would hold up the window's first paint.
+    let language = state.service.settings().language;
+    let handle = app.clone();
+    let (created, tray_ready) = tokio::sync::oneshot::channel();
+    let scheduled = app.run_on_main_thread(move || {
+        tray::create(&handle, language);
+        let _ = created.send(());
+    });
+    match scheduled {
+        // Its first state below needs the tray to exist.
+        Ok(()) => {
+            let _ = tray_ready.await;
+        }
+        Err(e) => log::info!("running without a tray icon: {e}"),
+    }
     // The tray and the notifications first show what the cache knows.
     publish::changed(&app, &state).await;
     loop {
