@@ -519,7 +519,11 @@ fn error_from_code(status: u16, api: ApiError) -> Error {
         "no_change" => Error::NoChange,
         "invalid_email" => Error::InvalidEmail(text("email")),
         "unknown_topic" => Error::UnknownTopic(text("topic")),
-        "bad_request" => Error::BadRequest(api.message),
+        // The reference shop's message already starts with the words our Display adds.
+        "bad_request" => Error::BadRequest(match api.message.strip_prefix("bad request: ") {
+            Some(reason) => reason.to_owned(),
+            None => api.message,
+        }),
         "requires_amobile_pro" => Error::RequiresAmobilePro,
         "already_active" => Error::AlreadyActive,
         "email_in_use" => Error::EmailInUse,
@@ -681,6 +685,17 @@ mod tests {
         ] {
             assert_eq!(check_shop_url(bad).unwrap_err().code(), code, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_shop_bad_request_says_bad_request_once() {
+        let answer = br#"{"code":"bad_request","message":"bad request: the body is not JSON","data":{"status":400}}"#;
+        let error = error_from_answer(StatusCode::BAD_REQUEST, &HeaderMap::new(), answer);
+        assert_eq!(error.to_string(), "bad request: the body is not JSON");
+        let other =
+            br#"{"code":"bad_request","message":"items must be an array","data":{"status":400}}"#;
+        let error = error_from_answer(StatusCode::BAD_REQUEST, &HeaderMap::new(), other);
+        assert_eq!(error.to_string(), "bad request: items must be an array");
     }
 
     #[test]
