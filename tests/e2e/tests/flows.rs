@@ -5,7 +5,7 @@
 
 use fantoccini::Locator;
 use fe2_e2e::{data_home, fixture_customer, testid, Session, ShopProcess, TestResult};
-use fe2_license::model::{OrderStatus, OrderType};
+use fe2_license::model::{Order, OrderStatus, OrderType, Ticket};
 use std::time::Duration;
 
 const FIXTURE: &str = "worked-examples.json";
@@ -19,6 +19,7 @@ const PERSONS: &str = "fe2-persons";
 struct Signed {
     session: Session,
     shop: ShopProcess,
+    email: String,
     password: String,
     _home: tempfile::TempDir,
 }
@@ -35,18 +36,70 @@ impl Signed {
         Ok(Self {
             session,
             shop,
+            email: email.to_owned(),
             password,
             _home: home,
         })
     }
 
+    /// Clicks the element with a test id once it is there.
+    async fn click(&self, id: &str) -> TestResult {
+        self.session.wait_for(&testid(id)).await?.click().await?;
+        Ok(())
+    }
+
+    /// Sends the open request form; returns the ticket the app names, as `GET /tickets` has it,
+    /// and all tickets of the license.
+    async fn send_request(&self) -> TestResult<(Ticket, Vec<Ticket>)> {
+        self.click("request-submit").await?;
+        let number = self
+            .session
+            .attr_of(&testid("ticket-number"), "data-number")
+            .await?
+            .ok_or("the ticket number")?;
+        let tickets = self
+            .shop
+            .client(&self.email, &self.password)?
+            .tickets()
+            .await?;
+        let ticket = tickets
+            .iter()
+            .find(|t| t.number == number)
+            .cloned()
+            .ok_or_else(|| format!("ticket {number} not in GET /tickets: {tickets:?}"))?;
+        Ok((ticket, tickets))
+    }
+
+    /// The license's switch orders, as the shop has them.
+    async fn shop_switch_orders(&self) -> TestResult<Vec<Order>> {
+        let orders = self
+            .shop
+            .client(&self.email, &self.password)?
+            .orders()
+            .await?;
+        Ok(orders
+            .into_iter()
+            .filter(|o| o.order_type == OrderType::SwitchOrder)
+            .collect())
+    }
+
+    /// The additional persons in force, as the shop has them.
+    async fn shop_persons(&self) -> TestResult<Option<u32>> {
+        let license = self
+            .shop
+            .client(&self.email, &self.password)?
+            .license()
+            .await?;
+        Ok(license
+            .items
+            .into_iter()
+            .find(|i| i.sku == PERSONS)
+            .map(|i| i.quantity))
+    }
+
     /// Opens the change form and types new totals.
     async fn type_totals(&self, totals: &[(&str, &str)]) -> TestResult {
-        self.session
-            .wait_for(&testid("change-quantities"))
-            .await?
-            .click()
-            .await?;
+        self.click("change-quantities").await?;
         for (sku, total) in totals {
             let input = self
                 .session
@@ -60,11 +113,7 @@ impl Signed {
 
     /// Asks the shop for its preview and waits for it.
     async fn preview(&self) -> TestResult {
-        self.session
-            .wait_for(&testid("preview-button"))
-            .await?
-            .click()
-            .await?;
+        self.click("preview-button").await?;
         self.session.wait_for(&testid("quote-gross")).await?;
         Ok(())
     }
@@ -141,11 +190,7 @@ async fn faq_upgrade_previews_to_the_cent_and_leaves_a_pending_order() -> TestRe
         !confirm.is_enabled().await?,
         "confirm is disabled until ticked"
     );
-    app.session
-        .wait_for(&testid("confirm-checkbox"))
-        .await?
-        .click()
-        .await?;
+    app.click("confirm-checkbox").await?;
     confirm.click().await?;
     let order_id = app
         .session
@@ -164,24 +209,12 @@ async fn faq_upgrade_previews_to_the_cent_and_leaves_a_pending_order() -> TestRe
     assert_eq!(order.attr("data-status").await?.as_deref(), Some("pending"));
 
     // The shop agrees.
-    let shop = app.shop.client(FAQ, &app.password)?;
-    let switch_orders: Vec<_> = shop
-        .orders()
-        .await?
-        .into_iter()
-        .filter(|o| o.order_type == OrderType::SwitchOrder)
-        .collect();
+    let switch_orders = app.shop_switch_orders().await?;
     assert_eq!(switch_orders.len(), 1, "{switch_orders:?}");
     assert_eq!(switch_orders[0].id.to_string(), order_id);
     assert_eq!(switch_orders[0].status, OrderStatus::Pending);
     assert_eq!(switch_orders[0].total.to_string(), "71.59");
-    let persons = shop
-        .license()
-        .await?
-        .items
-        .into_iter()
-        .find(|i| i.sku == PERSONS);
-    assert_eq!(persons.map(|i| i.quantity), Some(30));
+    assert_eq!(app.shop_persons().await?, Some(30));
     app.end().await
 }
 
@@ -205,16 +238,8 @@ async fn faq_downgrade_is_free_scheduled_for_the_renewal_and_cancellable() -> Te
     );
     assert!(line.text().await?.contains("01.01.2026"), "effective date");
 
-    app.session
-        .wait_for(&testid("confirm-checkbox"))
-        .await?
-        .click()
-        .await?;
-    app.session
-        .wait_for(&testid("confirm-switch"))
-        .await?
-        .click()
-        .await?;
+    app.click("confirm-checkbox").await?;
+    app.click("confirm-switch").await?;
     let nothing = app.session.text_of(&testid("nothing-to-pay")).await?;
     assert!(nothing.contains("01.01.2026"), "{nothing}");
     assert!(app.session.all(&testid("order-number")).await?.is_empty());
@@ -233,20 +258,13 @@ async fn faq_downgrade_is_free_scheduled_for_the_renewal_and_cancellable() -> Te
     let shop = app.shop.client(FAQ, &app.password)?;
     assert_eq!(shop.license().await?.scheduled_changes.len(), 1);
 
-    app.session
-        .wait_for(&testid("cancel-scheduled-change"))
-        .await?
-        .click()
-        .await?;
+    app.click("cancel-scheduled-change").await?;
     app.session.wait_gone(&testid("scheduled-change")).await?;
     assert!(shop.license().await?.scheduled_changes.is_empty());
-    let paid_for_switches = shop
-        .orders()
-        .await?
-        .into_iter()
-        .filter(|o| o.order_type == OrderType::SwitchOrder)
-        .count();
-    assert_eq!(paid_for_switches, 0, "a downgrade has nothing to pay");
+    assert!(
+        app.shop_switch_orders().await?.is_empty(),
+        "a downgrade has nothing to pay"
+    );
     app.end().await
 }
 
@@ -266,21 +284,7 @@ async fn a_legacy_package_explains_why_and_leads_to_a_package_change_request() -
         .await?
         .is_empty());
     reason.find(Locator::Css("a.button")).await?.click().await?;
-    app.session
-        .wait_for(&testid("request-submit"))
-        .await?
-        .click()
-        .await?;
-    let number = app
-        .session
-        .attr_of(&testid("ticket-number"), "data-number")
-        .await?
-        .ok_or("the ticket number")?;
-    let tickets = app.shop.client(email, &app.password)?.tickets().await?;
-    let ticket = tickets
-        .iter()
-        .find(|t| t.number == number)
-        .ok_or_else(|| format!("ticket {number} not in GET /tickets: {tickets:?}"))?;
+    let (ticket, _) = app.send_request().await?;
     assert_eq!(ticket.topic, "package_change");
     app.end().await
 }
@@ -290,28 +294,10 @@ async fn a_legacy_package_explains_why_and_leads_to_a_package_change_request() -
 async fn a_navlog_request_with_amobile_pro_gets_a_ticket_in_the_shop() -> TestResult {
     let email = "amobile@ff-talheim.de";
     let app = Signed::open(email).await?;
-    app.session
-        .wait_for(&testid("request-navlog"))
-        .await?
-        .click()
-        .await?;
+    app.click("request-navlog").await?;
     assert!(app.session.all(&testid("precondition")).await?.is_empty());
-    app.session
-        .wait_for(&testid("request-submit"))
-        .await?
-        .click()
-        .await?;
-    let number = app
-        .session
-        .attr_of(&testid("ticket-number"), "data-number")
-        .await?
-        .ok_or("the ticket number")?;
+    let (ticket, tickets) = app.send_request().await?;
     app.session.screenshot("navlog-ticket").await?;
-    let tickets = app.shop.client(email, &app.password)?.tickets().await?;
-    let ticket = tickets
-        .iter()
-        .find(|t| t.number == number)
-        .ok_or_else(|| format!("ticket {number} not in GET /tickets: {tickets:?}"))?;
     assert_eq!(ticket.topic, "navlog_activation");
     assert_eq!(tickets.len(), 1, "one request, one ticket");
     app.end().await
@@ -323,11 +309,7 @@ async fn two_fast_clicks_on_confirm_create_exactly_one_order() -> TestResult {
     let app = Signed::open(FAQ).await?;
     app.type_totals(&[(PERSONS, "25")]).await?;
     app.preview().await?;
-    app.session
-        .wait_for(&testid("confirm-checkbox"))
-        .await?
-        .click()
-        .await?;
+    app.click("confirm-checkbox").await?;
     // Two clicks in the same task: the second arrives before the first one's answer can
     // disable the button, as a double click or a bouncing mouse button does.
     app.session
@@ -340,20 +322,11 @@ async fn two_fast_clicks_on_confirm_create_exactly_one_order() -> TestResult {
     app.session.wait_for(&testid("order-number")).await?;
     // A late second switch would show up in the shop after the first: give it time to.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let shop = app.shop.client(FAQ, &app.password)?;
-    let switch_orders = shop
-        .orders()
-        .await?
-        .into_iter()
-        .filter(|o| o.order_type == OrderType::SwitchOrder)
-        .count();
-    assert_eq!(switch_orders, 1, "exactly one order for two clicks");
-    let persons = shop
-        .license()
-        .await?
-        .items
-        .into_iter()
-        .find(|i| i.sku == PERSONS);
-    assert_eq!(persons.map(|i| i.quantity), Some(25));
+    assert_eq!(
+        app.shop_switch_orders().await?.len(),
+        1,
+        "exactly one order for two clicks"
+    );
+    assert_eq!(app.shop_persons().await?, Some(25));
     app.end().await
 }
