@@ -92,12 +92,16 @@ impl Driver {
             child: command.spawn()?,
             port,
         };
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if Instant::now() > deadline {
-                return Err(format!("tauri-driver does not listen on {port}").into());
+        // tauri-driver listens at once but passes the session on to WebKitWebDriver, which it
+        // starts itself and which on a busy machine listens a moment later: wait for both.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        for (what, listening_port) in [("tauri-driver", port), ("WebKitWebDriver", native_port)] {
+            while TcpStream::connect(("127.0.0.1", listening_port)).is_err() {
+                if Instant::now() > deadline {
+                    return Err(format!("{what} does not listen on {listening_port}").into());
+                }
+                std::thread::sleep(Duration::from_millis(100));
             }
-            std::thread::sleep(Duration::from_millis(100));
         }
         Ok(driver)
     }
