@@ -36,17 +36,23 @@ pub fn workspace_root() -> PathBuf {
 
 /// The app binary: `APP_BIN`, else the debug build of the Tauri CLI.
 pub fn app_binary() -> TestResult<PathBuf> {
-    let path = std::env::var_os("APP_BIN")
+    built_binary(
+        "APP_BIN",
+        "target/debug/fe2-license-manager",
+        "npx tauri build --debug --no-bundle --features demo",
+    )
+}
+
+/// A binary named by an environment variable, else at a path below the workspace; an error
+/// says how to build it.
+fn built_binary(variable: &str, default: &str, build: &str) -> TestResult<PathBuf> {
+    let path = std::env::var_os(variable)
         .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target/debug/fe2-license-manager"));
+        .unwrap_or_else(|| workspace_root().join(default));
     if path.is_file() {
         Ok(path)
     } else {
-        Err(format!(
-            "no app binary at {}: build it with `npx tauri build --debug --no-bundle --features demo`",
-            path.display()
-        )
-        .into())
+        Err(format!("no binary at {}: build it with `{build}`", path.display()).into())
     }
 }
 
@@ -370,20 +376,13 @@ pub fn demo_customer(email: &str) -> TestResult<fe2_shop::fixtures::CustomerFixt
         .ok_or_else(|| format!("{email} is not a demo customer").into())
 }
 
-/// The `fe2-shop` binary: `FE2_SHOP_BIN`, else the debug build (`cargo build -p fe2-shop`).
+/// The `fe2-shop` binary: `FE2_SHOP_BIN`, else the debug build.
 fn shop_binary() -> TestResult<PathBuf> {
-    let path = std::env::var_os("FE2_SHOP_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target/debug/fe2-shop"));
-    if path.is_file() {
-        Ok(path)
-    } else {
-        Err(format!(
-            "no reference shop at {}: build it with `cargo build -p fe2-shop`",
-            path.display()
-        )
-        .into())
-    }
+    built_binary(
+        "FE2_SHOP_BIN",
+        "target/debug/fe2-shop",
+        "cargo build -p fe2-shop",
+    )
 }
 
 /// `fe2-shop serve` as its own process (shop-api.md, "how it starts"); killed when dropped.
