@@ -6,7 +6,7 @@ use fe2_license::secrets::MemorySecretStore;
 use fe2_license::service::ServiceOptions;
 use fe2_shop::{RunningShop, ServerConfig};
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::mpsc;
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{
@@ -83,20 +83,31 @@ fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result
     })
 }
 
-fn files_below(dir: &std::path::Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
+/// Every directory (`None`) and file (its bytes) below `dir`.
+pub(crate) fn snapshot(dir: &std::path::Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
+    let mut found = BTreeMap::new();
     let mut todo = vec![dir.to_path_buf()];
     while let Some(dir) = todo.pop() {
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let path = entry.path();
             if path.is_dir() {
+                found.insert(path.clone(), None);
                 todo.push(path);
             } else {
-                found.push(path);
+                let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+                found.insert(path, Some(bytes));
             }
         }
     }
     found
+}
+
+/// Every file below `dir`.
+fn files_below(dir: &std::path::Path) -> Vec<PathBuf> {
+    snapshot(dir)
+        .into_iter()
+        .filter_map(|(path, bytes)| bytes.map(|_| path))
+        .collect()
 }
 
 #[test]

@@ -16,7 +16,7 @@
 //!
 //! 256 cases per command and mode; `FE2_FULL_FUZZ=1` runs 2 560.
 
-use crate::tests::{harness_with, request, Harness, EMAIL, PASSWORD};
+use crate::tests::{harness_with, request, snapshot, Harness, EMAIL, PASSWORD};
 use crate::{AppState, COMMANDS};
 use fe2_license::client::{check_shop_url, ClientOptions};
 use fe2_license::config::Settings;
@@ -122,25 +122,6 @@ impl SecretStore for WatchedSecrets {
         self.changes.fetch_add(1, Ordering::SeqCst);
         self.inner.delete(user)
     }
-}
-
-/// Every directory (`None`) and file (its bytes) below `dir`.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
-    let mut found = BTreeMap::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(dir) = todo.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                found.insert(path.clone(), None);
-                todo.push(path);
-            } else {
-                let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-                found.insert(path, Some(bytes));
-            }
-        }
-    }
-    found
 }
 
 // --- calling a command ---
