@@ -24,7 +24,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// What a test step returns.
-pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+pub type TestResult<T = ()> = Result<T, TestError>;
+
+/// Any failure of an end-to-end step.
+pub type TestError = Box<dyn std::error::Error + Send + Sync>;
 
 /// How long the UI may take for anything.
 pub const PATIENCE: Duration = Duration::from_secs(30);
@@ -200,22 +203,33 @@ impl Session {
     /// Waits for the first element matching a CSS selector; on a timeout the screen is saved
     /// in the temp directory so the failure can be seen.
     pub async fn wait_for(&self, css: &str) -> TestResult<Element> {
-        match self
-            .client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css(css))
-            .await
-        {
-            Ok(element) => Ok(element),
-            Err(e) => {
-                let shot = std::env::temp_dir().join("fe2-e2e-failure.png");
-                if let Ok(png) = self.client.screenshot().await {
-                    let _ = std::fs::write(&shot, png);
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            match self
+                .client
+                .wait()
+                .at_most(wait)
+                .for_element(Locator::Css(css))
+                .await
+            {
+                Ok(element) => return Ok(element),
+                // WebKitWebDriver reports an element the UI re-rendered during the search as stale.
+                Err(e) if is_stale(&e) && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                 }
-                Err(format!("waiting for {css}: {e} (screen: {})", shot.display()).into())
+                Err(e) => return Err(self.failure(css, e).await),
             }
         }
+    }
+
+    /// The error of a failed wait, with a screenshot of the moment.
+    async fn failure(&self, css: &str, e: fantoccini::error::CmdError) -> TestError {
+        let shot = std::env::temp_dir().join("fe2-e2e-failure.png");
+        if let Ok(png) = self.client.screenshot().await {
+            let _ = std::fs::write(&shot, png);
+        }
+        format!("waiting for {css}: {e} (screen: {})", shot.display()).into()
     }
 
     /// Opens the dashboard route (`#/`, app-and-cli.md).
@@ -228,7 +242,15 @@ impl Session {
 
     /// Every element matching a CSS selector now.
     pub async fn all(&self, css: &str) -> TestResult<Vec<Element>> {
-        Ok(self.client.find_all(Locator::Css(css)).await?)
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            match self.client.find_all(Locator::Css(css)).await {
+                Err(e) if is_stale(&e) && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                other => return Ok(other?),
+            }
+        }
     }
 
     /// Saves a screenshot as docs/screenshots/<name>.png (after the page settled).
@@ -477,7 +499,7 @@ pub fn card(email: &str) -> String {
 impl Session {
     /// Fills the add-account form and submits it.
     pub async fn add_account(&self, shop_url: &str, email: &str, password: &str) -> TestResult {
-        self.wait_for(&testid("add-account")).await?.click().await?;
+        self.click(&testid("add-account")).await?;
         for (field, value) in [
             ("account-shop-url", shop_url),
             ("account-email", email),
@@ -487,20 +509,14 @@ impl Session {
             input.clear().await?;
             input.send_keys(value).await?;
         }
-        self.wait_for(&testid("account-submit"))
-            .await?
-            .click()
-            .await?;
-        Ok(())
+        self.click(&testid("account-submit")).await
     }
 
     /// Adds an account in the UI and opens its license detail.
     pub async fn open_license(&self, shop_url: &str, email: &str, password: &str) -> TestResult {
         self.add_account(shop_url, email, password).await?;
         // The result's first link opens the license.
-        self.wait_for("[data-testid=\"account-added\"] a.button")
-            .await?
-            .click()
+        self.click("[data-testid=\"account-added\"] a.button")
             .await?;
         self.wait_for(&testid("item-qty")).await?;
         Ok(())
@@ -548,6 +564,12 @@ impl Session {
     }
 
     /// Clicks the first element matching a CSS selector once it is there and enabled.
+    pub async fn click(&self, css: &str) -> TestResult {
+        self.click_when_enabled(css, PATIENCE).await
+    }
+
+    /// Clicks the first element matching a CSS selector once it is there and enabled, waiting
+    /// up to `patience` (an element the UI re-renders meanwhile is found again).
     pub async fn click_when_enabled(&self, css: &str, patience: Duration) -> TestResult {
         let deadline = Instant::now() + patience;
         loop {

@@ -31,7 +31,7 @@ async fn demo_dashboard_shows_every_demo_license_with_its_days_left() -> TestRes
     );
     session.screenshot("dashboard").await?;
 
-    session.wait_for(&card(EMAIL)).await?.click().await?;
+    session.click(&card(EMAIL)).await?;
     session.wait_for("[data-testid=\"item-qty\"]").await?;
     session.screenshot("detail").await?;
     session.end().await

@@ -44,8 +44,7 @@ impl Signed {
 
     /// Clicks the element with a test id once it is there.
     async fn click(&self, id: &str) -> TestResult {
-        self.session.wait_for(&testid(id)).await?.click().await?;
-        Ok(())
+        self.session.click(&testid(id)).await
     }
 
     /// Sends the open request form; returns the ticket the app names, as `GET /tickets` has it,
@@ -130,11 +129,7 @@ impl Signed {
 
     /// Back from a result to the license detail.
     async fn back_to_detail(&self) -> TestResult {
-        self.session
-            .wait_for(".result a.button")
-            .await?
-            .click()
-            .await?;
+        self.session.click(".result a.button").await?;
         self.session.wait_for(&testid("item-qty")).await?;
         Ok(())
     }
@@ -191,7 +186,7 @@ async fn faq_upgrade_previews_to_the_cent_and_leaves_a_pending_order() -> TestRe
         "confirm is disabled until ticked"
     );
     app.click("confirm-checkbox").await?;
-    confirm.click().await?;
+    app.click("confirm-switch").await?;
     let order_id = app
         .session
         .attr_of(&testid("order-number"), "data-order-id")
