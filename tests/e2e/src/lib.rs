@@ -545,6 +545,12 @@ impl Session {
             .await
     }
 
+    /// Whether the first element matching a CSS selector is enabled, once it is there.
+    pub async fn is_enabled(&self, css: &str) -> TestResult<bool> {
+        self.read_fresh(css, |e| async move { e.is_enabled().await })
+            .await
+    }
+
     /// Finds the element anew and reads it, again when the UI re-rendered it in between
     /// (a stale element is a moment of the page, not a failure of the app).
     async fn read_fresh<T, F, Fut>(&self, css: &str, read: F) -> TestResult<T>

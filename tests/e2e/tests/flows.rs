@@ -3,7 +3,6 @@
 //! Each test has a shop process and a data home of its own; what the app did is checked again
 //! through the shop's API. Run by scripts/test.sh like tests/app.rs.
 
-use fantoccini::Locator;
 use fe2_e2e::{data_home, fixture_customer, testid, Session, ShopProcess, TestResult};
 use fe2_license::model::{Order, OrderStatus, OrderType, Ticket};
 use std::time::Duration;
@@ -13,6 +12,8 @@ const NOW: &str = "2025-07-02T12:00:00Z";
 /// The FAQ's license: basis with 20 additional persons, renewing on 1 January 2026.
 const FAQ: &str = "leitstelle@ff-musterstadt.de";
 const PERSONS: &str = "fe2-persons";
+/// The preview's line of additional persons.
+const PERSONS_LINE: &str = "[data-testid=\"quote-line\"][data-sku=\"fe2-persons\"]";
 
 /// A shop at the worked examples' day, and the app signed in as one of its customers with its
 /// license detail open.
@@ -165,11 +166,13 @@ async fn faq_upgrade_previews_to_the_cent_and_leaves_a_pending_order() -> TestRe
             "{id}"
         );
     }
-    let line = app
-        .session
-        .wait_for("[data-testid=\"quote-line\"][data-sku=\"fe2-persons\"]")
-        .await?;
-    assert_eq!(line.attr("data-change").await?.as_deref(), Some("upgrade"));
+    assert_eq!(
+        app.session
+            .attr_of(PERSONS_LINE, "data-change")
+            .await?
+            .as_deref(),
+        Some("upgrade")
+    );
     app.session
         .client
         .execute(
@@ -180,9 +183,8 @@ async fn faq_upgrade_previews_to_the_cent_and_leaves_a_pending_order() -> TestRe
     app.session.screenshot("change-preview").await?;
 
     // Confirming needs the tick.
-    let confirm = app.session.wait_for(&testid("confirm-switch")).await?;
     assert!(
-        !confirm.is_enabled().await?,
+        !app.session.is_enabled(&testid("confirm-switch")).await?,
         "confirm is disabled until ticked"
     );
     app.click("confirm-checkbox").await?;
@@ -195,13 +197,11 @@ async fn faq_upgrade_previews_to_the_cent_and_leaves_a_pending_order() -> TestRe
 
     app.back_to_detail().await?;
     assert_eq!(app.detail_quantity(PERSONS).await?, "30");
-    let order = app
-        .session
-        .wait_for(&format!(
-            "[data-testid=\"order\"][data-order-id=\"{order_id}\"]"
-        ))
-        .await?;
-    assert_eq!(order.attr("data-status").await?.as_deref(), Some("pending"));
+    let order = format!("[data-testid=\"order\"][data-order-id=\"{order_id}\"]");
+    assert_eq!(
+        app.session.attr_of(&order, "data-status").await?.as_deref(),
+        Some("pending")
+    );
 
     // The shop agrees.
     let switch_orders = app.shop_switch_orders().await?;
@@ -223,15 +223,20 @@ async fn faq_downgrade_is_free_scheduled_for_the_renewal_and_cancellable() -> Te
         plain(&app.session.text_of(&testid("quote-gross")).await?),
         "0,00 €"
     );
-    let line = app
-        .session
-        .wait_for("[data-testid=\"quote-line\"][data-sku=\"fe2-persons\"]")
-        .await?;
     assert_eq!(
-        line.attr("data-change").await?.as_deref(),
+        app.session
+            .attr_of(PERSONS_LINE, "data-change")
+            .await?
+            .as_deref(),
         Some("downgrade")
     );
-    assert!(line.text().await?.contains("01.01.2026"), "effective date");
+    assert!(
+        app.session
+            .text_of(PERSONS_LINE)
+            .await?
+            .contains("01.01.2026"),
+        "effective date"
+    );
 
     app.click("confirm-checkbox").await?;
     app.click("confirm-switch").await?;
@@ -245,11 +250,11 @@ async fn faq_downgrade_is_free_scheduled_for_the_renewal_and_cancellable() -> Te
         "20",
         "until the renewal"
     );
-    let scheduled = app
+    assert!(app
         .session
-        .wait_for("[data-testid=\"scheduled-change\"][data-sku=\"fe2-persons\"]")
-        .await?;
-    assert!(scheduled.text().await?.contains("01.01.2026"));
+        .text_of("[data-testid=\"scheduled-change\"][data-sku=\"fe2-persons\"]")
+        .await?
+        .contains("01.01.2026"));
     let shop = app.shop.client(FAQ, &app.password)?;
     assert_eq!(shop.license().await?.scheduled_changes.len(), 1);
 
@@ -268,9 +273,11 @@ async fn faq_downgrade_is_free_scheduled_for_the_renewal_and_cancellable() -> Te
 async fn a_legacy_package_explains_why_and_leads_to_a_package_change_request() -> TestResult {
     let email = "paket3@ff-altdorf.de";
     let app = Signed::open(email).await?;
-    let reason = app.session.wait_for(&testid("eligibility-reason")).await?;
     assert_eq!(
-        reason.attr("data-code").await?.as_deref(),
+        app.session
+            .attr_of(&testid("eligibility-reason"), "data-code")
+            .await?
+            .as_deref(),
         Some("legacy_package")
     );
     assert!(app
@@ -278,7 +285,9 @@ async fn a_legacy_package_explains_why_and_leads_to_a_package_change_request() -
         .all(&testid("change-quantities"))
         .await?
         .is_empty());
-    reason.find(Locator::Css("a.button")).await?.click().await?;
+    app.session
+        .click("[data-testid=\"eligibility-reason\"] a.button")
+        .await?;
     let (ticket, _) = app.send_request().await?;
     assert_eq!(ticket.topic, "package_change");
     app.end().await
