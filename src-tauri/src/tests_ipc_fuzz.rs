@@ -528,6 +528,15 @@ fn link_id() -> BoxedStrategy<Value> {
 }
 
 /// Settings with bad or missing fields.
+/// The fields of ipc.md `Settings`.
+const SETTINGS_FIELDS: [&str; 5] = [
+    "language",
+    "warning_days",
+    "critical_days",
+    "notifications",
+    "autostart",
+];
+
 fn settings() -> BoxedStrategy<Value> {
     let days = || {
         prop_oneof![
@@ -555,20 +564,31 @@ fn settings() -> BoxedStrategy<Value> {
     )
         .prop_map(|(language, warning, critical, notifications, autostart)| {
             let mut object = Map::new();
-            for (name, value) in [
-                ("language", language),
-                ("warning_days", warning),
-                ("critical_days", critical),
-                ("notifications", notifications),
-                ("autostart", autostart),
-            ] {
+            let values = [language, warning, critical, notifications, autostart];
+            for (name, value) in SETTINGS_FIELDS.into_iter().zip(values) {
                 if let Some(value) = value {
                     object.insert(name.into(), value);
                 }
             }
             Value::Object(object)
         });
-    prop_oneof![5 => object, 1 => any_json()].boxed()
+    // Whole valid objects are rare among the random ones: give them their own share.
+    let valid = (
+        prop::sample::select(vec!["de", "en"]),
+        (0i64..=366).prop_flat_map(|warning| (Just(warning), 0..=warning)),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(language, (warning, critical), notifications, autostart)| {
+            json!({
+                "language": language,
+                "warning_days": warning,
+                "critical_days": critical,
+                "notifications": notifications,
+                "autostart": autostart,
+            })
+        });
+    prop_oneof![4 => object, 1 => valid, 1 => any_json()].boxed()
 }
 
 /// Fields nobody asked for: snake_case spellings of real names, prototype keys, random keys.
@@ -878,6 +898,13 @@ fn fuzz(cmd: &str, mode: Mode) -> Tally {
                     clip(&value.to_string())
                 );
                 if may_answer == MayAnswer::SavesSettings {
+                    // A partial object is refused, never completed with defaults.
+                    let whole = args["settings"].as_object().is_some_and(|given| {
+                        SETTINGS_FIELDS
+                            .iter()
+                            .all(|field| given.contains_key(*field))
+                    });
+                    prop_assert!(whole, "saved partial settings {}", clip(&args.to_string()));
                     saved_settings = Some(value.clone());
                 }
                 tally.lock().unwrap_or_else(|p| p.into_inner()).ok += 1;

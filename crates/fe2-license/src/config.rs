@@ -180,9 +180,10 @@ pub enum Language {
     En,
 }
 
-/// The user's settings (`config/settings.json`, ipc.md `Settings`).
+/// The user's settings (`config/settings.json`, ipc.md `Settings`). Deserializing needs every
+/// field, so a partial `set_settings` is refused rather than silently reset; files of older
+/// versions are completed by [`load_settings`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
 pub struct Settings {
     /// UI language.
     pub language: Language,
@@ -241,7 +242,7 @@ pub fn load_settings(home: &Home) -> (Settings, Option<Error>) {
     let path = home.settings_file();
     match atomic_file::read(&path) {
         Ok(None) => (Settings::default(), None),
-        Ok(Some(bytes)) => match serde_json::from_slice::<Settings>(&bytes) {
+        Ok(Some(bytes)) => match settings_with_defaults(&bytes) {
             Ok(settings) if settings.validate().is_ok() => (settings, None),
             Ok(_) => (
                 Settings::default(),
@@ -260,6 +261,18 @@ pub fn load_settings(home: &Home) -> (Settings, Option<Error>) {
         },
         Err(e) => (Settings::default(), Some(e)),
     }
+}
+
+/// A settings file read over the defaults: a field it lacks (written by an older version, or
+/// left out by hand) keeps its default.
+fn settings_with_defaults(bytes: &[u8]) -> serde_json::Result<Settings> {
+    let stored: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(bytes)?;
+    let mut merged = match serde_json::to_value(Settings::default())? {
+        serde_json::Value::Object(defaults) => defaults,
+        _ => serde_json::Map::new(),
+    };
+    merged.extend(stored);
+    serde_json::from_value(serde_json::Value::Object(merged))
 }
 
 /// Saves validated settings atomically.
@@ -335,6 +348,15 @@ mod tests {
             ..settings.clone()
         };
         assert!(save_settings(&home, &wrong).is_err());
+        // A file without some fields keeps the defaults for them.
+        std::fs::write(home.settings_file(), br#"{"language":"en"}"#).unwrap();
+        let partial = Settings {
+            language: Language::En,
+            ..Settings::default()
+        };
+        assert_eq!(load_settings(&home), (partial, None));
+        // Settings that arrive (IPC) must be whole.
+        assert!(serde_json::from_str::<Settings>(r#"{"language":"en"}"#).is_err());
         std::fs::write(home.settings_file(), b"[").unwrap();
         let (loaded, error) = load_settings(&home);
         assert_eq!(loaded, Settings::default());
