@@ -78,6 +78,8 @@ start_server() {
 }
 
 median_of() { sed -n 's/^median=\([0-9.]*\) .*/\1/p'; }
+# phases_of NAME: the start-up phases' medians of a measurement (fe2-bench startup).
+phases_of() { sed -n 's/^phases=//p' "$work/$1.out"; }
 
 echo "Preparing 25 accounts against the reference shop ..." >&2
 "$T" fixtures --demo crates/fe2-shop/fixtures/demo.json --count 25 --out "$work/fixtures.json" \
@@ -115,7 +117,7 @@ measure() {
   local name=$1; shift
   echo "  $name ..." >&2
   "$@" > "$work/$name.out" 2> "$work/$name.log" || { cat "$work/$name.log" >&2; return 1; }
-  grep -E '^(runs|[0-9]+ KiB)' "$work/$name.log" | sed "s/^/    $name /" >&2
+  grep -E '^(runs|phase|[0-9]+ KiB)' "$work/$name.log" | sed "s/^/    $name /" >&2
   median_of < "$work/$name.out"
 }
 xvfb() { xvfb-run -a -s "-screen 0 1280x1024x24" "$@"; }
@@ -164,6 +166,7 @@ mkdir -p target/bench
   echo "|---|---|---|---|---|---|"
   echo "| 1 Start-up to first card (Xvfb, 25 cached accounts) | ${start_app} ms | ${start_base} ms | $(ratio "$start_app" "$start_base") | ≤ 1.25× | $(verdict "$(ratio_num "$start_app" "$start_base")" '<=' 1.25) |"
   echo "| 1b Start-up to first card, 1 cached account (diagnostic) | ${start_app1} ms | ${start_base} ms | $(ratio "$start_app1" "$start_base") | — | — |"
+  echo "| 1c Start-up phases, ms: to navigation / page load / to first card / painted (diagnostic) | $(phases_of startup-app) | $(phases_of startup-base) | — | — | — |"
   echo "| 2 Memory, PSS of app + WebKit processes after 5 s | ${pss_app} MB | ${pss_base} MB | $(ratio "$pss_app" "$pss_base") | ≤ 1.2× | $(verdict "$(ratio_num "$pss_app" "$pss_base")" '<=' 1.2) |"
   echo "| 2b Memory, baseline with accelerated compositing off as well (diagnostic) | ${pss_app} MB | ${pss_base_nocomp} MB | $(ratio "$pss_app" "$pss_base_nocomp") | — | — |"
   echo "| 3a Release binary | $(mb "$size_app") | $(mb "$size_base") | $(ratio "$size_app" "$size_base") | ≤ 2× | $(verdict "$(ratio_num "$size_app" "$size_base")" '<=' 2) |"

@@ -579,15 +579,17 @@ fn settings() -> BoxedStrategy<Value> {
         any::<bool>(),
         any::<bool>(),
     )
-        .prop_map(|(language, (warning, critical), notifications, autostart)| {
-            json!({
-                "language": language,
-                "warning_days": warning,
-                "critical_days": critical,
-                "notifications": notifications,
-                "autostart": autostart,
-            })
-        });
+        .prop_map(
+            |(language, (warning, critical), notifications, autostart)| {
+                json!({
+                    "language": language,
+                    "warning_days": warning,
+                    "critical_days": critical,
+                    "notifications": notifications,
+                    "autostart": autostart,
+                })
+            },
+        );
     prop_oneof![4 => object, 1 => valid, 1 => any_json()].boxed()
 }
 

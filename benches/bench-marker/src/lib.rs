@@ -3,8 +3,11 @@
 //! When `FE2_BENCH_MARKER` names a file, an initialisation script waits for the page's
 //! `performance.mark('fe2-first-card')`, lets the next frame be painted and then asks to
 //! navigate to a fixed URL; the navigation hook cancels that navigation and writes the wall-clock
-//! time (nanoseconds since the Unix epoch) to the file. No command, no capability and no change
-//! to the page's code is needed, and without the variable the plugin does nothing.
+//! time (nanoseconds since the Unix epoch) to the file, and on a second line the page's own
+//! timeline from the URL's query (`origin`: navigation start, ms since the epoch; `dcl`:
+//! DOMContentLoaded and `mark`: the mark, ms after `origin`), so that the start-up can be split
+//! into its phases. No command, no capability and no change to the page's code is needed, and
+//! without the variable the plugin does nothing.
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -21,13 +24,20 @@ pub const MARK_NAME: &str = "fe2-first-card";
 const SIGNAL_HOST: &str = "fe2-bench.invalid";
 
 // A frame, then a task: the mark is set when the DOM holds the content, the signal goes after
-// the frame that paints it.
+// the frame that paints it, with the page's timeline.
 const SCRIPT: &str = r#"(() => {
   let sent = false;
+  const timeline = () => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const mark = performance.getEntriesByName('fe2-first-card')[0];
+    return `origin=${performance.timeOrigin}&dcl=${nav ? nav.domContentLoadedEventStart : -1}` +
+      `&mark=${mark ? mark.startTime : -1}`;
+  };
   const signal = () => {
     if (sent) return;
     sent = true;
-    requestAnimationFrame(() => setTimeout(() => location.assign('http://fe2-bench.invalid/painted'), 0));
+    requestAnimationFrame(() => setTimeout(() =>
+      location.assign('http://fe2-bench.invalid/painted?' + timeline()), 0));
   };
   new PerformanceObserver((list) => {
     if (list.getEntries().some((e) => e.name === 'fe2-first-card')) signal();
@@ -46,7 +56,7 @@ pub fn init<R: Runtime>() -> TauriPlugin<R> {
             if url.host_str() != Some(SIGNAL_HOST) {
                 return true;
             }
-            if let Err(e) = write_marker(&marker) {
+            if let Err(e) = write_marker(&marker, url.query().unwrap_or_default()) {
                 eprintln!("{MARKER_ENV}: cannot write {}: {e}", marker.display());
             }
             false
@@ -54,14 +64,15 @@ pub fn init<R: Runtime>() -> TauriPlugin<R> {
         .build()
 }
 
-/// Writes the current time atomically, so a reader never sees a half-written number.
-fn write_marker(marker: &Path) -> std::io::Result<()> {
+/// Writes the current time and the page's timeline atomically, so a reader never sees a
+/// half-written file.
+fn write_marker(marker: &Path, timeline: &str) -> std::io::Result<()> {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_err(std::io::Error::other)?
         .as_nanos();
     let tmp = marker.with_extension("tmp");
-    std::fs::write(&tmp, format!("{nanos}\n"))?;
+    std::fs::write(&tmp, format!("{nanos}\n{timeline}\n"))?;
     std::fs::rename(&tmp, marker)
 }
 
@@ -72,6 +83,9 @@ mod tests {
     #[test]
     fn script_uses_the_constants() {
         assert!(SCRIPT.contains(&format!("'{MARK_NAME}'")));
+        for field in ["origin=", "&dcl=", "&mark="] {
+            assert!(SCRIPT.contains(field), "{field}");
+        }
         assert!(SCRIPT.contains(&format!("http://{SIGNAL_HOST}/")));
     }
 
@@ -84,13 +98,12 @@ mod tests {
             .duration_since(UNIX_EPOCH)
             .unwrap()
             .as_nanos();
-        write_marker(&file).unwrap();
-        let written: u128 = std::fs::read_to_string(&file)
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap();
+        write_marker(&file, "origin=1&dcl=2&mark=3").unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        let (time, timeline) = text.split_once('\n').unwrap();
+        let written: u128 = time.parse().unwrap();
         assert!(written >= before);
+        assert_eq!(timeline, "origin=1&dcl=2&mark=3\n");
         assert!(!file.with_extension("tmp").exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -45,8 +45,10 @@ fn run(args: &[String]) -> Result<()> {
             Duration::from_millis(opts.number("latency-ms", 200)?),
         ),
         "startup" => {
-            let values = startup(&opts)?;
-            report(&values, "ms")
+            let runs = startup(&opts)?;
+            let totals: Vec<f64> = runs.iter().map(|run| run.total).collect();
+            report(&totals, "ms")?;
+            report_phases(&runs)
         }
         "pss" => {
             let values = pss(&opts)?;
@@ -191,8 +193,45 @@ fn fixtures(opts: &Options) -> Result<()> {
     std::fs::write(&out_path, out.to_string()).map_err(|e| format!("{out_path}: {e}"))
 }
 
-/// Milliseconds from just before the spawn to the time the app wrote into the marker file.
-fn startup(opts: &Options) -> Result<Vec<f64>> {
+/// One start-up, in milliseconds.
+#[derive(Debug)]
+struct Startup {
+    /// From just before the spawn to the time the app wrote into the marker file.
+    total: f64,
+    /// The same time in phases that add up to it, when the page reported its timeline:
+    /// to the navigation start (process, Tauri, window, web process), the page until
+    /// DOMContentLoaded (HTML, scripts, styles), from there to the mark (the app's first data
+    /// and render), and from there until painted and signalled.
+    phases: Option<[f64; 4]>,
+}
+
+/// The names of [`Startup::phases`], as printed.
+const PHASES: [&str; 4] = [
+    "to navigation",
+    "page load",
+    "to first content",
+    "to painted",
+];
+
+/// Prints each phase's median (medians of phases do not add up to the median total exactly).
+fn report_phases(runs: &[Startup]) -> Result<()> {
+    let phases: Vec<[f64; 4]> = runs.iter().filter_map(|run| run.phases).collect();
+    if phases.len() != runs.len() {
+        return Err("the page did not report its timeline in every run".into());
+    }
+    let mut medians = Vec::new();
+    for (i, name) in PHASES.iter().enumerate() {
+        let values: Vec<f64> = phases.iter().map(|p| p[i]).collect();
+        let runs: Vec<String> = values.iter().map(|v| format!("{v:.1}")).collect();
+        eprintln!("phase {name} (ms): {}", runs.join(" "));
+        medians.push(format!("{:.0}", median(&values).ok_or("no runs")?));
+    }
+    println!("phases={}", medians.join(" / "));
+    Ok(())
+}
+
+/// Start-ups from just before the spawn to the marker, after `warmup` unmeasured ones.
+fn startup(opts: &Options) -> Result<Vec<Startup>> {
     let timeout = Duration::from_secs(opts.number("timeout-s", 60)?);
     let dir = std::env::temp_dir().join(format!("fe2-bench-startup-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -209,10 +248,11 @@ fn startup(opts: &Options) -> Result<Vec<f64>> {
         let mut tree = procs::Tree::new(child);
         let written = wait_for_marker(&marker, timeout, &mut tree);
         tree.stop();
-        let written = written?;
-        let ms = written.saturating_sub(started) as f64 / 1e6;
+        let (written, timeline) = written?;
+        let total = written.saturating_sub(started) as f64 / 1e6;
         if run >= warmup {
-            values.push(ms);
+            let phases = timeline.map(|t| t.phases(started, written));
+            values.push(Startup { total, phases });
         }
         // Let the WebKit processes go before the next start.
         std::thread::sleep(Duration::from_millis(500));
@@ -233,16 +273,68 @@ fn epoch_nanos() -> Result<u128> {
         .map_err(|e| format!("clock before 1970: {e}"))
 }
 
+/// The page's timeline from the marker's second line (bench-marker's `origin`, `dcl`, `mark`).
+#[derive(Debug, PartialEq)]
+struct Timeline {
+    /// Navigation start, ms since the Unix epoch.
+    origin: f64,
+    /// DOMContentLoaded, ms after `origin`.
+    dcl: f64,
+    /// The first-content mark, ms after `origin`.
+    mark: f64,
+}
+
+impl Timeline {
+    /// `origin=…&dcl=…&mark=…`; `None` if a field is missing or not a number.
+    fn parse(query: &str) -> Option<Self> {
+        let field = |name: &str| -> Option<f64> {
+            query
+                .split('&')
+                .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))?
+                .parse()
+                .ok()
+                .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+        };
+        Some(Self {
+            origin: field("origin")?,
+            dcl: field("dcl")?,
+            mark: field("mark")?,
+        })
+    }
+
+    /// The phases of [`Startup::phases`] for a start at `started` and a marker at `written`
+    /// (ns since the epoch). The page is loaded when both DOMContentLoaded and the mark are
+    /// past, so the phases add up to the total even when a page sets its mark earlier.
+    fn phases(&self, started: u128, written: u128) -> [f64; 4] {
+        let started = started as f64 / 1e6;
+        let written = written as f64 / 1e6;
+        let content = self.dcl.max(self.mark);
+        [
+            self.origin - started,
+            self.dcl,
+            content - self.dcl,
+            written - self.origin - content,
+        ]
+    }
+}
+
 /// Polls the marker every millisecond; fails if the process exits or the time runs out.
-fn wait_for_marker(marker: &PathBuf, timeout: Duration, tree: &mut procs::Tree) -> Result<u128> {
+fn wait_for_marker(
+    marker: &PathBuf,
+    timeout: Duration,
+    tree: &mut procs::Tree,
+) -> Result<(u128, Option<Timeline>)> {
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
-        // Only a whole line counts: a writer without the atomic rename may be half-way through.
-        if let Some(line) = std::fs::read_to_string(marker)
+        // Only whole lines count: a writer without the atomic rename may be half-way through.
+        if let Some(text) = std::fs::read_to_string(marker)
             .ok()
-            .and_then(|text| text.strip_suffix('\n').map(str::to_string))
+            .filter(|text| text.ends_with('\n'))
         {
-            return line.parse().map_err(|_| format!("marker holds {line:?}"));
+            let mut lines = text.lines();
+            let line = lines.next().unwrap_or_default();
+            let written = line.parse().map_err(|_| format!("marker holds {line:?}"))?;
+            return Ok((written, lines.next().and_then(Timeline::parse)));
         }
         if let Some(status) = tree.exited() {
             return Err(format!("the app exited ({status}) before the marker"));
@@ -355,9 +447,26 @@ mod tests {
         let values = startup(&Options::parse(&args).unwrap()).unwrap();
         assert_eq!(values.len(), 2);
         assert!(
-            values.iter().all(|ms| (100.0..5_000.0).contains(ms)),
+            values
+                .iter()
+                .all(|run| (100.0..5_000.0).contains(&run.total) && run.phases.is_none()),
             "{values:?}"
         );
+    }
+
+    #[test]
+    fn the_phases_add_up_to_the_total() {
+        let timeline = Timeline::parse("origin=1000100.5&dcl=40&mark=90").unwrap();
+        let started = 1_000_000 * 1_000_000_u128;
+        let written = 1_000_300 * 1_000_000_u128;
+        let phases = timeline.phases(started, written);
+        assert_eq!(phases, [100.5, 40.0, 50.0, 109.5]);
+        assert_eq!(phases.iter().sum::<f64>(), 300.0);
+        // A mark before DOMContentLoaded (the bare page's inline script): no content phase.
+        let early = Timeline::parse("origin=1000100&dcl=40&mark=30").unwrap();
+        assert_eq!(early.phases(started, written), [100.0, 40.0, 0.0, 160.0]);
+        assert_eq!(Timeline::parse("origin=1&dcl=-1&mark=3"), None);
+        assert_eq!(Timeline::parse("origin=1&mark=3"), None);
     }
 
     #[test]
