@@ -204,22 +204,16 @@ impl Session {
     /// in the temp directory so the failure can be seen.
     pub async fn wait_for(&self, css: &str) -> TestResult<Element> {
         let deadline = Instant::now() + PATIENCE;
-        loop {
-            let wait = deadline.saturating_duration_since(Instant::now());
-            match self
-                .client
+        let found = retry_stale(|| {
+            self.client
                 .wait()
-                .at_most(wait)
+                .at_most(deadline.saturating_duration_since(Instant::now()))
                 .for_element(Locator::Css(css))
-                .await
-            {
-                Ok(element) => return Ok(element),
-                // WebKitWebDriver reports an element the UI re-rendered during the search as stale.
-                Err(e) if is_stale(&e) && Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-                Err(e) => return Err(self.failure(css, e).await),
-            }
+        })
+        .await;
+        match found {
+            Ok(element) => Ok(element),
+            Err(e) => Err(self.failure(css, e).await),
         }
     }
 
@@ -242,15 +236,7 @@ impl Session {
 
     /// Every element matching a CSS selector now.
     pub async fn all(&self, css: &str) -> TestResult<Vec<Element>> {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            match self.client.find_all(Locator::Css(css)).await {
-                Err(e) if is_stale(&e) && Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-                other => return Ok(other?),
-            }
-        }
+        Ok(retry_stale(|| self.client.find_all(Locator::Css(css))).await?)
     }
 
     /// Saves a screenshot as docs/screenshots/<name>.png (after the page settled).
@@ -608,6 +594,24 @@ impl Session {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         Ok(())
+    }
+}
+
+/// Runs a search again while WebKitWebDriver reports a stale element (the UI re-rendered what
+/// it was finding), for up to [`PATIENCE`].
+async fn retry_stale<T, F, Fut>(mut search: F) -> Result<T, fantoccini::error::CmdError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, fantoccini::error::CmdError>>,
+{
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        match search().await {
+            Err(e) if is_stale(&e) && Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            other => return other,
+        }
     }
 }
 
