@@ -17,6 +17,9 @@ section "Rust: format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+section "Rust: Windows lints (cross-checked for x86_64-pc-windows-gnu with Debian's Rust)"
+scripts/windows.sh lint
+
 section "Rust: unit, property and integration tests"
 cargo test --workspace --locked
 

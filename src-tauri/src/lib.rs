@@ -8,6 +8,7 @@ mod ipc_error;
 mod links;
 mod platform;
 mod publish;
+mod start_failure;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -22,6 +23,7 @@ use fe2_license::paths::{Home, HOME_ENV};
 use fe2_license::secrets::{KeychainSecretStore, SecretStore};
 use fe2_license::service::Service;
 use fe2_license::{Clock, SystemClock};
+use start_failure::StartFailure;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
@@ -157,9 +159,14 @@ pub fn run() {
     #[cfg(target_os = "linux")]
     accelerated_compositing_off();
     let demo = std::env::args().skip(1).any(|arg| arg == "--demo");
+    // The user's home for the language and the log of a failed start; the demo keeps no log.
+    let home = if demo { None } else { Home::from_env().ok() };
+    // Without a web view runtime (WebView2 on Windows) Tauri would fail without a word.
+    if let Err(failure) = start_failure::check_webview() {
+        failure.report_and_exit(home.as_ref());
+    }
     if let Err(e) = run_app(demo) {
-        eprintln!("FE2 License Manager: {e}");
-        std::process::exit(1);
+        StartFailure::Other(e.to_string()).report_and_exit(home.as_ref());
     }
 }
 

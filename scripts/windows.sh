@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# The Windows delivery, built and tested from Linux (docs/windows.md).
+#   scripts/windows.sh build   cross-builds fe2-license-manager.exe (production), fe2-license.exe
+#                              and a demo build of the app, and makes the installer in target/windows/
+#   scripts/windows.sh test    installs that installer into throwaway Wine prefixes and tests it
+#                              against the reference shop on loopback (builds first when needed)
+#   scripts/windows.sh lint    cargo clippy -D warnings for the Windows target (scripts/test.sh runs it)
+# Installs what it needs from Debian's packages first (idempotent). Uses Debian's Rust
+# (rustc-web 1.96 with the standard library's source) for the Windows target only; everything
+# else keeps the rustup toolchain.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+TARGET=x86_64-pc-windows-gnu
+OUT=target/windows
+# Its own target directory: the Linux build is untouched, and the two never wait for each other.
+CARGO_DIR=$OUT
+VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
+INSTALLER="$OUT/FE2-License-Manager_${VERSION}_x64-setup.exe"
+
+WINDOWS_PACKAGES=(rustc-web cargo-web rust-web-src rust-web-clippy gcc-mingw-w64-x86-64
+  binutils-mingw-w64-x86-64 nsis)
+WINE_PACKAGES=(wine wine64 xvfb xauth xdotool x11-utils)
+
+install_packages() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    section "Installing Debian packages: ${missing[*]}"
+    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+
+# Debian's cargo and rustc 1.96 for the Windows target: the standard library is built from
+# rust-web-src (-Zbuild-std, allowed by RUSTC_BOOTSTRAP); mingw links. /usr/bin goes first so
+# that cargo finds Debian's cargo-clippy, not rustup's proxy.
+windows_cargo() {
+  PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
+    CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
+    CC_x86_64_pc_windows_gnu=x86_64-w64-mingw32-gcc \
+    AR_x86_64_pc_windows_gnu=x86_64-w64-mingw32-ar \
+    RC_x86_64_pc_windows_gnu=x86_64-w64-mingw32-windres \
+    CARGO_TARGET_DIR="$CARGO_DIR" \
+    /usr/bin/cargo "$1" -Zbuild-std=std,panic_unwind --target "$TARGET" --locked "${@:2}"
+}
+
+# The WebView2 loader the GNU build links against, from the crate that ships it.
+webview2_loader() {
+  local manifest
+  manifest=$(cargo metadata --format-version 1 --locked \
+    | python3 -c 'import json,sys; print(next(p["manifest_path"] for p in json.load(sys.stdin)["packages"] if p["name"] == "webview2-com-sys"))')
+  echo "$(dirname "$manifest")/x64/WebView2Loader.dll"
+}
+
+build_ui() {
+  install_npm_packages
+  section "UI: production build (embedded into the app)"
+  npm run build --workspace ui
+}
+
+cmd_lint() {
+  install_packages "${WINDOWS_PACKAGES[@]}"
+  [ -f ui/dist/index.html ] || build_ui
+  section "Windows: cargo clippy -D warnings (app with the demo shop, CLI, core)"
+  # Windows-only code (message box, keychain backend, paths) is linted like the rest; the
+  # app's code without the demo feature is the same on both systems and linted on Linux.
+  windows_cargo clippy -p fe2-license-manager -p fe2-license-cli -p fe2-license \
+    --features fe2-license-manager/demo -- -D warnings
+}
+
+cmd_build() {
+  install_packages "${WINDOWS_PACKAGES[@]}"
+  build_ui
+  local started=$SECONDS
+  section "Windows: fe2-license.exe (release)"
+  windows_cargo build --release -p fe2-license-cli --bin fe2-license
+  section "Windows: fe2-license-manager.exe (release, production features: no demo shop)"
+  # The custom protocol serves the embedded UI (a plain cargo build would load devUrl).
+  windows_cargo build --release -p fe2-license-manager --features tauri/custom-protocol
+
+  section "Windows: installer (makensis, installer/fe2-license-manager.nsi)"
+  local dist=$OUT/dist
+  rm -rf "$dist"; mkdir -p "$dist"
+  cp "$CARGO_DIR/$TARGET/release/fe2-license.exe" "$CARGO_DIR/$TARGET/release/fe2-license-manager.exe" "$dist/"
+  cp "$(webview2_loader)" "$dist/"
+  makensis -V2 -DVERSION="$VERSION" -DBIN_DIR="$PWD/$dist" -DOUT_FILE="$PWD/$INSTALLER" \
+    installer/fe2-license-manager.nsi
+
+  section "Windows: demo build of the app (profile windows-demo: quick to build, never shipped)"
+  windows_cargo build --profile windows-demo -p fe2-license-manager --features demo,tauri/custom-protocol
+  mkdir -p "$OUT/demo"
+  cp "$CARGO_DIR/$TARGET/windows-demo/fe2-license-manager.exe" "$dist/WebView2Loader.dll" "$OUT/demo/"
+
+  section "Windows: built in $((SECONDS - started)) s"
+  ls -l "$INSTALLER" "$dist"/*.exe "$OUT/demo/fe2-license-manager.exe"
+}
+
+cmd_test() {
+  install_packages "${WINDOWS_PACKAGES[@]}" "${WINE_PACKAGES[@]}"
+  [ -f "$INSTALLER" ] || cmd_build
+  section "Wine: the installer, the app without WebView2 and fe2-license.exe against the reference shop"
+  # The shim DLL for Wine 8 (tests/windows/shim), the Linux reference shop, and the test crate.
+  mkdir -p "$OUT/shim"
+  x86_64-w64-mingw32-gcc -shared -O2 -o "$OUT/shim/bcryptprimitives.dll" \
+    tests/windows/shim/bcryptprimitives.c -ladvapi32
+  cargo build -p fe2-shop --locked
+  cargo test -p fe2-windows-tests --locked --no-run
+  local log; log=$(mktemp)
+  FE2_WINDOWS_INSTALLER="$PWD/$INSTALLER" FE2_WINE_SHIM="$PWD/$OUT/shim/bcryptprimitives.dll" \
+    FE2_SHOP_BIN="$PWD/target/debug/fe2-shop" \
+    xvfb-run -a -s "-screen 0 1280x800x24" \
+    cargo test -p fe2-windows-tests --locked -- --ignored --test-threads=1 2>&1 | tee "$log"
+  # No silent skip: every Wine test must have run and passed.
+  local expected passed
+  expected=$(cat tests/windows/tests/*.rs | grep -c '^#\[ignore = "wine')
+  passed=$(awk '/^test result: ok\./ { n += $4 } END { print n + 0 }' "$log")
+  rm -f "$log"
+  [ "$passed" = "$expected" ] || { echo "wine: $passed of $expected passed" >&2; exit 1; }
+}
+
+case "${1:-}" in
+  build) cmd_build ;;
+  test) cmd_test ;;
+  lint) cmd_lint ;;
+  *) echo "usage: scripts/windows.sh build|test|lint" >&2; exit 2 ;;
+esac
