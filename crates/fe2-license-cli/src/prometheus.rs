@@ -1,43 +1,54 @@
 //! The check as Prometheus text exposition format (version 0.0.4), for the textfile collector
 //! of node_exporter or windows_exporter.
 
-use crate::check::CheckResult;
+use crate::check::{Assessment, CheckResult};
+use chrono::{DateTime, Utc};
 use std::fmt::Write;
 
-/// One metric family: name, help text, and the value of an assessed license (if it has one).
+/// One metric family: name, help text, and the value of an assessed license at the check's
+/// time (if it has one).
 struct Family {
     name: &'static str,
     help: &'static str,
-    value: fn(&crate::check::Assessment) -> Option<i64>,
+    value: fn(&Assessment, DateTime<Utc>) -> Option<i64>,
 }
 
-const FAMILIES: [Family; 5] = [
+/// Seconds everywhere (the base unit `promtool check metrics` asks for).
+const FAMILIES: [Family; 6] = [
     Family {
         name: "fe2_license_expiry_timestamp_seconds",
         help: "When the FE2 license expires, as a Unix timestamp.",
-        value: |a| a.expires_at.map(|at| at.timestamp()),
+        value: |a, _| a.expires_at.map(|at| at.timestamp()),
     },
     Family {
-        name: "fe2_license_days_left",
-        help: "Days until the FE2 license expires (0 or negative once expired).",
-        value: |a| a.days_left,
+        name: "fe2_license_remaining_seconds",
+        help: "Seconds from the check until the FE2 license expires (negative once expired).",
+        value: |a, now| a.expires_at.map(|at| (at - now).num_seconds()),
     },
     Family {
         name: "fe2_license_usable",
         help: "1 when the FE2 license is usable now, else 0.",
-        value: |a| a.usable.map(i64::from),
+        value: |a, _| a.usable.map(i64::from),
+    },
+    Family {
+        name: "fe2_license_data_timestamp_seconds",
+        help: "When the shop issued the license data shown, as a Unix timestamp.",
+        value: |a, _| a.as_of.map(|at| at.timestamp()),
     },
     Family {
         name: "fe2_license_data_age_seconds",
-        help: "Seconds since the shop issued the license data shown.",
-        value: |a| a.data_age_seconds,
+        help: "Seconds from the shop issuing the license data shown until the check.",
+        value: |a, _| a.data_age_seconds,
     },
     Family {
         name: "fe2_license_state",
         help: "The check's state of the license: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
-        value: |a| Some(i64::from(a.state.exit_code())),
+        value: |a, _| Some(i64::from(a.state.exit_code())),
     },
 ];
+
+/// The info series: one per license with data, labels to join on `email`.
+const INFO: &str = "fe2_license_info";
 
 /// A label value with `\`, `"` and line feeds escaped as the format requires.
 fn label_value(text: &str) -> String {
@@ -57,12 +68,29 @@ fn label_value(text: &str) -> String {
 /// value, ending in a newline.
 pub fn exposition(result: &CheckResult) -> String {
     let mut text = String::new();
+    // Writing into a String cannot fail.
+    let _ = writeln!(
+        text,
+        "# HELP {INFO} The FE2 license's holder, package and shop status (value 1)."
+    );
+    let _ = writeln!(text, "# TYPE {INFO} gauge");
+    for a in &result.licenses {
+        if let (Some(holder), Some(package), Some(status)) = (&a.holder, &a.package, &a.status) {
+            let _ = writeln!(
+                text,
+                "{INFO}{{email=\"{}\",holder=\"{}\",package=\"{}\",status=\"{}\"}} 1",
+                label_value(&a.email),
+                label_value(holder),
+                label_value(package),
+                label_value(status)
+            );
+        }
+    }
     for family in &FAMILIES {
-        // Writing into a String cannot fail.
         let _ = writeln!(text, "# HELP {} {}", family.name, family.help);
         let _ = writeln!(text, "# TYPE {} gauge", family.name);
         for assessment in &result.licenses {
-            if let Some(value) = (family.value)(assessment) {
+            if let Some(value) = (family.value)(assessment, result.checked_at) {
                 let _ = writeln!(
                     text,
                     "{}{{email=\"{}\"}} {value}",
@@ -80,7 +108,7 @@ mod tests {
     use super::*;
     use crate::check::evaluate;
     use crate::snapshot::fixtures::{at, verified};
-    use fe2_license::expiry::Thresholds;
+    use crate::thresholds::Limits;
 
     #[test]
     fn every_license_gets_every_metric_and_the_text_ends_in_a_newline() {
@@ -96,7 +124,7 @@ mod tests {
                 ),
                 stale,
             ],
-            Thresholds::default(),
+            Limits::default(),
             now,
         );
         let text = exposition(&result);
@@ -104,17 +132,20 @@ mod tests {
         assert!(text.contains(
             "fe2_license_expiry_timestamp_seconds{email=\"leitstelle@ff-musterstadt.de\"} 1767225600\n"
         ));
-        assert!(
-            text.contains("fe2_license_days_left{email=\"leitstelle@ff-musterstadt.de\"} 183\n")
-        );
+        assert!(text.contains(
+            "fe2_license_remaining_seconds{email=\"leitstelle@ff-musterstadt.de\"} 15768000\n"
+        ));
+        assert!(text.contains(
+            "fe2_license_info{email=\"leitstelle@ff-musterstadt.de\",holder=\"FF Musterstadt\",package=\"basis\",status=\"active\"} 1\n"
+        ), "{text}");
         assert!(text.contains("fe2_license_usable{email=\"leitstelle@ff-musterstadt.de\"} 1\n"));
         assert!(
             text.contains("fe2_license_data_age_seconds{email=\"a\\\"b\\\\c@x.de\"} 3600\n"),
             "{text}"
         );
         assert!(text.contains("fe2_license_state{email=\"a\\\"b\\\\c@x.de\"} 1\n"));
-        assert_eq!(text.matches("# TYPE ").count(), 5);
-        assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 10);
+        assert_eq!(text.matches("# TYPE ").count(), 7);
+        assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 14);
     }
 
     #[test]
