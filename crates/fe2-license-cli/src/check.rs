@@ -718,4 +718,61 @@ mod tests {
         assert_eq!(value["licenses"][0]["days_left"], 20);
         assert_eq!(value["licenses"][0]["trust"], "verified");
     }
+
+    /// Every days value from -5 to 400 under plain and range thresholds: the state and the
+    /// performance data of the real output, judged by nagiosplugin (PyPI) through
+    /// scripts/perfdata-ranges.py with the Python named by `NAGIOSPLUGIN_PYTHON`.
+    #[test]
+    #[ignore = "needs nagiosplugin: run by scripts/test.sh"]
+    fn perfdata_ranges_alert_exactly_where_the_state_does_says_nagiosplugin() {
+        let python = std::env::var("NAGIOSPLUGIN_PYTHON")
+            .expect("NAGIOSPLUGIN_PYTHON: a Python with nagiosplugin (scripts/test.sh sets it)");
+        let now = at(NOW);
+        let configs = [
+            (None, None),
+            (Some("30"), Some("14")),
+            (Some("0"), Some("0")),
+            (Some("60"), Some("7")),
+            (Some("366"), Some("0")),
+            (Some("31:"), Some("15:")),
+            (Some("@20:25"), Some("10:")),
+            (Some("~:100"), Some("1:")),
+        ];
+        let mut rows = Vec::new();
+        for (warning, critical) in configs {
+            let parse = |t: Option<&str>| t.map(|t| thresholds::parse(t).unwrap());
+            let limits =
+                Limits::new(parse(warning), parse(critical), Thresholds::default()).unwrap();
+            for days in -5..=400 {
+                let end = (now + TimeDelta::days(days)).to_rfc3339();
+                let result = evaluate(&[verified(EMAIL, &end, NOW)], limits, now);
+                let output = nagios_output(&result);
+                let perfdata = output.rsplit_once(" | ").expect(&output).1.trim_end();
+                rows.push(serde_json::json!({
+                    "days": days, "state": result.state.label(), "perfdata": perfdata,
+                    "warning": warning, "critical": critical,
+                }));
+            }
+        }
+        assert_eq!(rows.len(), 8 * 406);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rows.json");
+        std::fs::write(&file, serde_json::to_vec(&rows).unwrap()).unwrap();
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../scripts/perfdata-ranges.py"
+        );
+        let out = std::process::Command::new(python)
+            .arg(script)
+            .arg(&file)
+            .output()
+            .expect("run nagiosplugin's judge");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(text.contains("3248 agree, 0 disagree"), "{text}");
+    }
 }
