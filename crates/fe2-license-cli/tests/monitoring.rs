@@ -256,8 +256,9 @@ struct Daemon(Child);
 impl Daemon {
     /// SIGTERM: Icinga 2 stops its checks and writes its state file; waits for the exit.
     fn stop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
+        // The shell's built-in kill: no procps needed.
+        let _ = Command::new("sh")
+            .args(["-c", &format!("kill -TERM {}", self.0.id())])
             .status();
         let until = Instant::now() + Duration::from_secs(30);
         while Instant::now() < until {
