@@ -3,10 +3,18 @@
 section() { printf '\n==== %s\n' "$*"; }
 
 # Debian packages: WebKitGTK for the app, D-Bus + gnome-keyring for the real Secret Service,
-# Xvfb + WebKitWebDriver for the end-to-end tests. Installed only when one is missing.
+# Xvfb + WebKitWebDriver for the end-to-end tests, and the monitoring programs that judge
+# contrib/: Icinga 2 (daemon and ITL, without the service package), Nagios Core (without the
+# Apache CGIs), promtool (package prometheus) and a venv for nagiosplugin. Installed only when
+# one is missing.
 SYSTEM_PACKAGES=(libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev libxdo-dev
   libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev webkit2gtk-driver xvfb xauth
-  gnome-keyring dbus-daemon dbus-x11 fonts-dejavu-core)
+  gnome-keyring dbus-daemon dbus-x11 fonts-dejavu-core
+  icinga2-bin icinga2-common nagios4-core prometheus python3-venv)
+
+# System services that installing those packages may start: the tests run their own
+# unprivileged daemons in temporary directories and need none of them.
+MONITORING_SERVICES=(icinga2 nagios4 prometheus)
 
 install_system_packages() {
   local missing=()
@@ -18,7 +26,24 @@ install_system_packages() {
     local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    local service
+    for service in "${MONITORING_SERVICES[@]}"; do
+      # Best effort: where no init system runs, there is nothing to stop.
+      $sudo service "$service" stop >/dev/null 2>&1 || true
+    done
   fi
+}
+
+# nagiosplugin (PyPI), an independent implementation of the Monitoring Plugins range syntax,
+# pinned, in a venv below target/. Prints the venv's Python.
+NAGIOSPLUGIN_VERSION=1.3.3
+install_nagiosplugin() {
+  local venv=target/nagiosplugin-venv
+  if ! "$venv/bin/python" -c "import nagiosplugin, sys; sys.exit(nagiosplugin.__version__ != '$NAGIOSPLUGIN_VERSION')" 2>/dev/null; then
+    python3 -m venv "$venv" >&2
+    "$venv/bin/pip" install -q "nagiosplugin==$NAGIOSPLUGIN_VERSION" >&2
+  fi
+  echo "$PWD/$venv/bin/python"
 }
 
 # npm packages of the root workspace (the Tauri CLI and the UI): `npm ci` when the lockfile

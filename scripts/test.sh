@@ -50,6 +50,21 @@ scripts/with-keyring.sh cargo test -p fe2-license-cli --locked --test shop -- --
 grep -Eq "test result: ok\. [1-9][0-9]* passed" "$cli_log" || { echo "the CLI shop tests did not run" >&2; exit 1; }
 rm -f "$cli_log"
 
+section "Monitoring: perfdata ranges by nagiosplugin; contrib/ by Icinga 2, Nagios and promtool"
+# No silent skip: every judge must be there and every test must have run and passed.
+for tool in icinga2 nagios4 promtool python3; do
+  command -v "$tool" >/dev/null || { echo "$tool missing" >&2; exit 1; }
+done
+nagiosplugin_python=$(install_nagiosplugin)
+monitoring_log=$(mktemp)
+NAGIOSPLUGIN_PYTHON="$nagiosplugin_python" cargo test -p fe2-license-cli --locked --bin fe2-license \
+  -- --ignored perfdata_ranges 2>&1 | tee "$monitoring_log"
+grep -q "test result: ok. 1 passed" "$monitoring_log" || { echo "the nagiosplugin range test did not pass" >&2; exit 1; }
+cargo test -p fe2-license-cli --locked --test monitoring --no-run
+scripts/with-keyring.sh cargo test -p fe2-license-cli --locked --test monitoring -- --ignored --test-threads=1 2>&1 | tee "$monitoring_log"
+grep -q "test result: ok. 2 passed" "$monitoring_log" || { echo "the Icinga 2, Nagios and promtool tests did not pass" >&2; exit 1; }
+rm -f "$monitoring_log"
+
 section "End to end: the real app (built through the Tauri CLI) under Xvfb via tauri-driver + WebKitWebDriver"
 # No silent skip: every tool must be there.
 command -v xvfb-run >/dev/null || { echo "xvfb-run missing" >&2; exit 1; }

@@ -1,10 +1,11 @@
-//! The monitoring check: the state of each license by the rules of app-and-cli.md, and the
-//! Nagios plugin line. Days and urgency come from `fe2_license::expiry`, never computed here.
+//! The monitoring check: the state of each license (README, Monitoring), and the plugin
+//! output. Days and urgency come from `fe2_license::expiry`, never computed here.
 
 use crate::dates;
 use crate::snapshot::{Snapshot, Trust};
+use crate::thresholds::Limits;
 use chrono::{DateTime, TimeDelta, Utc};
-use fe2_license::expiry::{self, Thresholds, Urgency};
+use fe2_license::expiry::{self, Urgency};
 use fe2_license::license_file;
 use fe2_license::service::{shown_urgency, Verification};
 use serde::Serialize;
@@ -74,7 +75,7 @@ pub struct Assessment {
     pub state: State,
     /// Why, in short English phrases (the summary's words).
     pub reasons: Vec<String>,
-    /// Days left (core rule), `None` without data.
+    /// Days left (core rule), `None` without data or without an expiry date.
     pub days_left: Option<i64>,
     /// When the license expires, if known.
     pub expires_at: Option<DateTime<Utc>>,
@@ -82,6 +83,12 @@ pub struct Assessment {
     pub usable: Option<bool>,
     /// The core's urgency for the thresholds in force.
     pub urgency: Option<Urgency>,
+    /// The holder, e.g. "FF Musterstadt", when there is data.
+    pub holder: Option<String>,
+    /// The package code, e.g. `basis`, when there is data.
+    pub package: Option<String>,
+    /// The shop's status, e.g. `on-hold`, when there is data.
+    pub status: Option<String>,
     /// How far the data can be trusted.
     pub trust: Trust,
     /// When the shop issued the data.
@@ -92,6 +99,15 @@ pub struct Assessment {
     pub offline: bool,
     /// "offline (code) since …, data as of …" when the cached data stands in.
     pub offline_note: Option<String>,
+}
+
+impl Assessment {
+    /// `<e-mail>: <reasons>`, the offline note included.
+    pub fn line(&self) -> String {
+        let mut reasons = self.reasons.clone();
+        reasons.extend(self.offline_note.clone());
+        format!("{}: {}", self.email, reasons.join(", "))
+    }
 }
 
 /// Raises an assessment to at least `state`, saying why.
@@ -107,10 +123,10 @@ pub struct CheckResult {
     pub state: State,
     /// The plugin's exit code.
     pub exit_code: u8,
-    /// The one-line summary (without state and performance data).
+    /// The first line's text (without state and performance data): the worst license.
     pub summary: String,
     /// The thresholds in force.
-    pub thresholds: Thresholds,
+    pub thresholds: Limits,
     /// When the check ran.
     pub checked_at: DateTime<Utc>,
     /// Per license, most severe first.
@@ -127,7 +143,7 @@ const TRUST_CODES: [&str; 5] = [
 ];
 
 /// Judges one license at `now`.
-pub fn assess(snapshot: &Snapshot, thresholds: &Thresholds, now: DateTime<Utc>) -> Assessment {
+pub fn assess(snapshot: &Snapshot, limits: &Limits, now: DateTime<Utc>) -> Assessment {
     let mut assessment = Assessment {
         email: snapshot.email.clone(),
         state: State::Ok,
@@ -136,96 +152,114 @@ pub fn assess(snapshot: &Snapshot, thresholds: &Thresholds, now: DateTime<Utc>) 
         expires_at: None,
         usable: None,
         urgency: None,
+        holder: None,
+        package: None,
+        status: None,
         trust: snapshot.trust,
         as_of: snapshot.as_of,
         data_age_seconds: snapshot.data_age_secs(now),
         offline: snapshot.offline,
         offline_note: None,
     };
-    match &snapshot.license {
-        None => {
-            let why = match &snapshot.trust_problem {
-                Some(problem) => format!("no license data ({})", problem.code),
-                None => "no license data yet".to_string(),
-            };
-            raise(State::Unknown, why, &mut assessment);
+    let Some(license) = &snapshot.license else {
+        // No data at all is UNKNOWN whatever else went wrong: there is no license to judge.
+        let why = match &snapshot.trust_problem {
+            Some(problem) => format!("no license data ({})", problem.code),
+            None => "no license data yet".to_string(),
+        };
+        raise(State::Unknown, why, &mut assessment);
+        if let Some(error) = &snapshot.last_error {
+            assessment
+                .reasons
+                .push(format!("refresh failed ({})", error.code));
         }
-        Some(license) => {
+        return assessment;
+    };
+    let expires = expiry::expires_at(license);
+    let usable = expiry::is_usable(license, now);
+    let urgency = limits.urgency(license, now);
+    assessment.days_left = expires.map(|_| expiry::days_left(license, now));
+    assessment.expires_at = expires;
+    assessment.usable = Some(usable);
+    assessment.urgency = Some(urgency);
+    assessment.holder = Some(license.name.clone());
+    assessment.package = Some(license.package.code.clone());
+    assessment.status = Some(license.status.to_string());
+    let status = license.status.as_str();
+    match (urgency, expires) {
+        (Urgency::Expired, _) if !usable && status != "on-hold" => raise(
+            State::Critical,
+            format!("not usable (status {status})"),
+            &mut assessment,
+        ),
+        (Urgency::Expired, Some(at)) => raise(
+            State::Critical,
+            format!("expired on {}", dates::date(at)),
+            &mut assessment,
+        ),
+        (_, None) => raise(
+            State::Warning,
+            "no end date known (neither end nor next payment)".into(),
+            &mut assessment,
+        ),
+        (_, Some(at)) => {
             let days = expiry::days_left(license, now);
-            let expires = expiry::expires_at(license);
-            let usable = expiry::is_usable(license, now);
-            let urgency = expiry::urgency(license, now, thresholds);
-            assessment.days_left = Some(days);
-            assessment.expires_at = expires;
-            assessment.usable = Some(usable);
-            assessment.urgency = Some(urgency);
-            let until = expires
-                .map(|at| format!(" (until {})", dates::date(at)))
+            let text = format!("{days} days left (until {})", dates::date(at));
+            let state = match urgency {
+                Urgency::Expired | Urgency::Critical => State::Critical,
+                Urgency::Warning => State::Warning,
+                Urgency::Ok => State::Ok,
+            };
+            raise(state, text, &mut assessment);
+        }
+    }
+    if (usable || status == "on-hold") && status != "active" {
+        assessment.reasons.push(format!("status {status}"));
+    }
+    match snapshot.trust {
+        Trust::Verified | Trust::None => {}
+        Trust::Outdated => {
+            let since = snapshot
+                .as_of
+                .map(|at| format!(" (as of {})", dates::date(at)))
                 .unwrap_or_default();
-            let days_text = format!("{days} days left{until}");
-            match urgency {
-                Urgency::Expired if !usable => raise(
-                    State::Critical,
-                    format!("not usable (status {})", license.status),
-                    &mut assessment,
-                ),
-                Urgency::Expired => {
-                    let on = expires
-                        .map(|at| format!(" on {}", dates::date(at)))
-                        .unwrap_or_default();
-                    raise(State::Critical, format!("expired{on}"), &mut assessment)
-                }
-                Urgency::Critical => raise(State::Critical, days_text, &mut assessment),
-                Urgency::Warning => raise(State::Warning, days_text, &mut assessment),
-                Urgency::Ok => raise(State::Ok, days_text, &mut assessment),
+            raise(
+                State::Warning,
+                format!("outdated data{since}"),
+                &mut assessment,
+            );
+        }
+        Trust::Unchecked => {
+            let when = snapshot
+                .fetched_at
+                .map(|at| format!(" as fetched {}", dates::date_time(at)))
+                .unwrap_or_default();
+            let why = match &snapshot.trust_problem {
+                Some(p) if p.code == "timeout" => "the keychain did not answer in time",
+                _ => "no keychain access",
+            };
+            assessment
+                .reasons
+                .push(format!("signature not re-checked here ({why}){when}"));
+            // Without the file's `issued`, the fetch time (a moment after it) stands in.
+            let validity = TimeDelta::days(license_file::VALIDITY_DAYS);
+            if snapshot.fetched_at.is_none_or(|at| now > at + validity) {
+                raise(State::Warning, "outdated data".into(), &mut assessment);
             }
-            if usable && license.status.as_str() != "active" {
-                assessment
-                    .reasons
-                    .push(format!("status {}", license.status));
-            }
-            match snapshot.trust {
-                Trust::Verified | Trust::None => {}
-                Trust::Outdated => {
-                    let since = snapshot
-                        .as_of
-                        .map(|at| format!(" (as of {})", dates::date(at)))
-                        .unwrap_or_default();
-                    raise(
-                        State::Warning,
-                        format!("outdated data{since}"),
-                        &mut assessment,
-                    );
-                }
-                Trust::Unchecked => {
-                    let when = snapshot
-                        .fetched_at
-                        .map(|at| format!(" as fetched {}", dates::date_time(at)))
-                        .unwrap_or_default();
-                    assessment.reasons.push(format!(
-                        "signature not re-checked here (no keychain access){when}"
-                    ));
-                    // Without the file's `issued`, the fetch time (a moment after it) stands in.
-                    let validity = TimeDelta::days(license_file::VALIDITY_DAYS);
-                    if snapshot.fetched_at.is_none_or(|at| now > at + validity) {
-                        raise(State::Warning, "outdated data".into(), &mut assessment);
-                    }
-                }
-                Trust::NotVerified => {
-                    let code = snapshot
-                        .trust_problem
-                        .as_ref()
-                        .map(|p| format!(" ({})", p.code))
-                        .unwrap_or_default();
-                    // The core's rule (at least critical), so the check and the app agree.
-                    assessment.urgency = Some(shown_urgency(urgency, Verification::NotVerified));
-                    raise(
-                        State::Critical,
-                        format!("not verified{code}"),
-                        &mut assessment,
-                    );
-                }
-            }
+        }
+        Trust::NotVerified => {
+            let code = snapshot
+                .trust_problem
+                .as_ref()
+                .map(|p| format!(" ({})", p.code))
+                .unwrap_or_default();
+            // The core's rule (at least critical), so the check and the app agree.
+            assessment.urgency = Some(shown_urgency(urgency, Verification::NotVerified));
+            raise(
+                State::Critical,
+                format!("not verified{code}"),
+                &mut assessment,
+            );
         }
     }
     let offline_note = || {
@@ -268,11 +302,8 @@ pub fn assess(snapshot: &Snapshot, thresholds: &Thresholds, now: DateTime<Utc>) 
 }
 
 /// Judges every license; no license at all is UNKNOWN.
-pub fn evaluate(snapshots: &[Snapshot], thresholds: Thresholds, now: DateTime<Utc>) -> CheckResult {
-    let mut licenses: Vec<Assessment> = snapshots
-        .iter()
-        .map(|s| assess(s, &thresholds, now))
-        .collect();
+pub fn evaluate(snapshots: &[Snapshot], limits: Limits, now: DateTime<Utc>) -> CheckResult {
+    let mut licenses: Vec<Assessment> = snapshots.iter().map(|s| assess(s, &limits, now)).collect();
     licenses.sort_by(|a, b| {
         b.state
             .severity()
@@ -284,63 +315,56 @@ pub fn evaluate(snapshots: &[Snapshot], thresholds: Thresholds, now: DateTime<Ut
             )
             .then(a.email.cmp(&b.email))
     });
-    let (state, summary) = if licenses.is_empty() {
-        (State::Unknown, "no account configured".to_string())
-    } else {
-        let state = licenses
-            .iter()
-            .fold(State::Ok, |worst, a| worst.worst(a.state));
-        // When every license stands on the cache for the same reason, say so once up front.
-        let shared = licenses[0].offline_note.clone().filter(|note| {
-            licenses.len() > 1
-                && licenses
-                    .iter()
-                    .all(|a| a.offline_note.as_ref() == Some(note))
-        });
-        let per_license = licenses
-            .iter()
-            .map(|a| {
-                let mut reasons = a.reasons.clone();
-                if shared.is_none() {
-                    reasons.extend(a.offline_note.clone());
-                }
-                format!("{}: {}", a.email, reasons.join(", "))
-            })
-            .collect::<Vec<_>>()
-            .join("; ");
-        let summary = match shared {
-            Some(note) => format!("{note}; {per_license}"),
-            None => per_license,
-        };
-        (state, summary)
+    let Some(worst) = licenses.first() else {
+        return unknown("no account configured", limits, now);
     };
+    let state = licenses
+        .iter()
+        .fold(State::Ok, |worst, a| worst.worst(a.state));
+    let mut summary = worst.line();
+    if licenses.len() > 1 {
+        let counts: Vec<String> = [State::Critical, State::Warning, State::Unknown, State::Ok]
+            .iter()
+            .filter_map(|s| {
+                let n = licenses.iter().filter(|a| a.state == *s).count();
+                (n > 0).then(|| format!("{n} {}", s.label()))
+            })
+            .collect();
+        summary.push_str(&format!(
+            " ({} licenses: {})",
+            licenses.len(),
+            counts.join(", ")
+        ));
+    }
     CheckResult {
         state,
         exit_code: state.exit_code(),
         summary,
-        thresholds,
+        thresholds: limits,
         checked_at: now,
         licenses,
     }
 }
 
 /// A result that is not about licenses: a failure before any data (exit 3).
-pub fn unknown(summary: &str, thresholds: Thresholds, now: DateTime<Utc>) -> CheckResult {
+pub fn unknown(summary: &str, limits: Limits, now: DateTime<Utc>) -> CheckResult {
     CheckResult {
         state: State::Unknown,
         exit_code: State::Unknown.exit_code(),
         summary: summary.to_string(),
-        thresholds,
+        thresholds: limits,
         checked_at: now,
         licenses: Vec::new(),
     }
 }
 
-/// Plugin output may not contain `|` (it starts the performance data) or line breaks.
-fn plugin_text(text: &str) -> String {
+/// Plugin output text: no `|` (it starts the performance data), no `;` (Nagios rewrites it),
+/// no line breaks (each line has its job).
+pub fn plugin_text(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             '|' => '/',
+            ';' => ',',
             c if c.is_control() => ' ',
             c => c,
         })
@@ -356,33 +380,38 @@ fn perf_label(email: &str) -> String {
     format!("'days_left_{safe}'")
 }
 
-/// The one line: `FE2 LICENSE <STATE> - <summary> | 'days_left_<email>'=N;30:;14:;; …`.
-pub fn nagios_line(result: &CheckResult) -> String {
-    let mut line = format!(
+/// The plugin output: `FE2 LICENSE <STATE> - <the worst license>`, then one line per license
+/// (long output), the performance data after a `|` at the end of the last line:
+/// `'days_left_<email>'=N;<warning range>;<critical range>;;`.
+pub fn nagios_output(result: &CheckResult) -> String {
+    let mut out = format!(
         "FE2 LICENSE {} - {}",
         result.state.label(),
         plugin_text(&result.summary)
     );
+    for assessment in &result.licenses {
+        out.push_str(&format!(
+            "\n[{}] {}",
+            assessment.state.label(),
+            plugin_text(&assessment.line())
+        ));
+    }
+    let warning = result.thresholds.warning.range();
+    let critical = result.thresholds.critical.range();
     let perf: Vec<String> = result
         .licenses
         .iter()
         .filter_map(|a| {
-            a.days_left.map(|days| {
-                format!(
-                    "{}={days};{}:;{}:;;",
-                    perf_label(&a.email),
-                    result.thresholds.warning_days,
-                    result.thresholds.critical_days
-                )
-            })
+            a.days_left
+                .map(|days| format!("{}={days};{warning};{critical};;", perf_label(&a.email)))
         })
         .collect();
     if !perf.is_empty() {
-        line.push_str(" | ");
-        line.push_str(&perf.join(" "));
+        out.push_str(" | ");
+        out.push_str(&perf.join(" "));
     }
-    line.push('\n');
-    line
+    out.push('\n');
+    out
 }
 
 /// The result as pretty JSON with a final newline.
@@ -396,13 +425,15 @@ pub fn json(result: &CheckResult) -> String {
 mod tests {
     use super::*;
     use crate::snapshot::fixtures::{at, license, problem, verified};
+    use crate::thresholds::{self, Threshold};
+    use fe2_license::expiry::Thresholds;
     use fe2_license::model::Status;
 
     const NOW: &str = "2025-07-02T12:00:00Z";
     const EMAIL: &str = "leitstelle@ff-musterstadt.de";
 
     fn check(snapshots: &[Snapshot]) -> CheckResult {
-        evaluate(snapshots, Thresholds::default(), at(NOW))
+        evaluate(snapshots, Limits::default(), at(NOW))
     }
 
     #[test]
@@ -410,9 +441,10 @@ mod tests {
         let result = check(&[verified(EMAIL, "2026-01-01T00:00:00Z", NOW)]);
         assert_eq!(result.state, State::Ok);
         assert_eq!(
-            nagios_line(&result),
-            "FE2 LICENSE OK - leitstelle@ff-musterstadt.de: 183 days left (until 01.01.2026) \
-             | 'days_left_leitstelle@ff-musterstadt.de'=183;30:;14:;;\n"
+            nagios_output(&result),
+            "FE2 LICENSE OK - leitstelle@ff-musterstadt.de: 183 days left (until 01.01.2026)\n\
+             [OK] leitstelle@ff-musterstadt.de: 183 days left (until 01.01.2026) \
+             | 'days_left_leitstelle@ff-musterstadt.de'=183;31:;15:;;\n"
         );
     }
 
@@ -423,13 +455,25 @@ mod tests {
         assert_eq!((result.state, result.exit_code), (State::Warning, 1));
         let crit = verified(EMAIL, "2025-07-12T12:00:00Z", NOW); // 10 days
         assert_eq!(check(&[crit]).state, State::Critical);
-        let relaxed = Thresholds {
-            warning_days: 15,
-            critical_days: 5,
-        };
-        let result = evaluate(&[warn], relaxed, at(NOW));
+        let relaxed = Limits::new(
+            Some(Threshold::Days(15)),
+            Some(Threshold::Days(5)),
+            Thresholds::default(),
+        )
+        .unwrap();
+        let result = evaluate(std::slice::from_ref(&warn), relaxed, at(NOW));
         assert_eq!(result.state, State::Ok);
-        assert!(nagios_line(&result).ends_with("=20;15:;5:;;\n"));
+        assert!(nagios_output(&result).ends_with("=20;16:;6:;;\n"));
+        // Ranges: WARNING below 25 days, CRITICAL inside 18 to 22 days.
+        let ranges = Limits::new(
+            Some(thresholds::parse("25:").unwrap()),
+            Some(thresholds::parse("@18:22").unwrap()),
+            Thresholds::default(),
+        )
+        .unwrap();
+        let result = evaluate(&[warn], ranges, at(NOW));
+        assert_eq!(result.state, State::Critical);
+        assert!(nagios_output(&result).ends_with("=20;25:;@18:22;;\n"));
     }
 
     #[test]
@@ -449,6 +493,69 @@ mod tests {
             "{}",
             result.summary
         );
+    }
+
+    #[test]
+    fn on_hold_says_so_and_a_license_without_an_end_date_is_not_ok() {
+        let mut on_hold = verified(EMAIL, "2026-01-01T00:00:00Z", NOW);
+        if let Some(l) = on_hold.license.as_mut() {
+            l.status = Status::OnHold;
+        }
+        let result = check(&[on_hold]);
+        assert_eq!(result.state, State::Warning);
+        assert!(
+            result.summary.contains("183 days left"),
+            "{}",
+            result.summary
+        );
+        assert!(
+            result.summary.contains("status on-hold"),
+            "{}",
+            result.summary
+        );
+
+        let mut endless = verified(EMAIL, "2026-01-01T00:00:00Z", NOW);
+        if let Some(l) = endless.license.as_mut() {
+            l.next_payment_date = None;
+        }
+        let result = check(&[endless]);
+        assert_eq!(result.state, State::Warning);
+        assert!(
+            result.summary.contains("no end date known"),
+            "{}",
+            result.summary
+        );
+        assert_eq!(result.licenses[0].days_left, None);
+        assert!(!nagios_output(&result).contains('|'));
+    }
+
+    #[test]
+    fn every_non_ok_license_says_why() {
+        let now = at(NOW);
+        for days in [-3, 0, 1, 14, 15, 30] {
+            let end = (now + TimeDelta::days(days)).to_rfc3339();
+            for status in [
+                Status::Active,
+                Status::OnHold,
+                Status::PendingCancel,
+                Status::Cancelled,
+            ] {
+                let mut snapshot = verified(EMAIL, &end, NOW);
+                if let Some(l) = snapshot.license.as_mut() {
+                    l.status = status.clone();
+                    l.end_date = Some(now + TimeDelta::days(days));
+                }
+                let result = check(&[snapshot]);
+                assert_ne!(result.state, State::Ok, "{days} {status:?}");
+                assert!(!result.licenses[0].reasons.is_empty());
+                let first = nagios_output(&result);
+                let first = first.lines().next().unwrap();
+                assert!(
+                    first.len() > "FE2 LICENSE CRITICAL - a@b.de: ".len(),
+                    "{first}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -532,16 +639,18 @@ mod tests {
         let mut second = offline.clone();
         second.email = "b@x.de".into();
         let result = check(&[offline, second]);
+        let output = nagios_output(&result);
+        // The first line names the worst license and counts the rest; each has its line.
         assert!(
-            result.summary.starts_with("offline (unreachable)"),
+            result.summary.ends_with("(2 licenses: 2 OK)"),
             "{}",
             result.summary
         );
+        assert_eq!(output.lines().count(), 3, "{output}");
         assert_eq!(
-            result.summary.matches("offline").count(),
-            1,
-            "{}",
-            result.summary
+            output.matches("offline (unreachable)").count(),
+            3,
+            "{output}"
         );
         let mut other = verified(EMAIL, "2026-01-01T00:00:00Z", NOW);
         other.last_error = Some(problem("too_many_attempts"));
@@ -553,7 +662,7 @@ mod tests {
         let result = check(&[]);
         assert_eq!((result.state, result.exit_code), (State::Unknown, 3));
         assert_eq!(
-            nagios_line(&result),
+            nagios_output(&result),
             "FE2 LICENSE UNKNOWN - no account configured\n"
         );
 
@@ -561,6 +670,18 @@ mod tests {
         empty.license = None;
         empty.trust = Trust::None;
         assert_eq!(check(std::slice::from_ref(&empty)).state, State::Unknown);
+        // No data stays UNKNOWN when the refresh failed too (a 401 on the first refresh).
+        let mut rejected = empty.clone();
+        rejected.last_error = Some(problem("invalid_credentials"));
+        let result = check(&[rejected]);
+        assert_eq!(result.state, State::Unknown);
+        assert!(
+            result
+                .summary
+                .contains("refresh failed (invalid_credentials)"),
+            "{}",
+            result.summary
+        );
         let ok = verified(EMAIL, "2026-01-01T00:00:00Z", NOW);
         assert_eq!(check(&[ok.clone(), empty.clone()]).state, State::Unknown);
         let warn = verified("c@x.de", "2025-07-22T12:00:00Z", NOW);
@@ -568,19 +689,20 @@ mod tests {
         assert_eq!(result.state, State::Warning);
         // Most severe first; one perfdata item per license with data.
         assert_eq!(result.licenses[0].email, "c@x.de");
-        assert_eq!(nagios_line(&result).matches("'days_left_").count(), 2);
+        assert_eq!(nagios_output(&result).matches("'days_left_").count(), 2);
     }
 
     #[test]
-    fn the_line_cannot_be_broken_by_hostile_text() {
-        let mut odd = verified("a'b=c|d@x.de", "2026-01-01T00:00:00Z", NOW);
+    fn the_output_cannot_be_broken_by_hostile_text() {
+        let mut odd = verified("a'b=c|d;e\nf@x.de", "2026-01-01T00:00:00Z", NOW);
         odd.last_error = Some(problem("x"));
-        let line = nagios_line(&check(&[odd]));
-        assert_eq!(line.matches('|').count(), 1, "{line}");
-        assert_eq!(line.matches('\n').count(), 1);
+        let output = nagios_output(&check(&[odd]));
+        assert_eq!(output.matches('|').count(), 1, "{output}");
+        assert_eq!(output.matches(';').count(), 4, "{output}");
+        assert_eq!(output.matches('\n').count(), 2);
         assert!(
-            line.contains("'days_left_a_b_c/d@x.de'=183;30:;14:;;"),
-            "{line}"
+            output.contains("'days_left_a_b_c/d,e f@x.de'=183;31:;15:;;"),
+            "{output}"
         );
     }
 
@@ -591,7 +713,66 @@ mod tests {
         assert_eq!(value["state"], "WARNING");
         assert_eq!(value["exit_code"], 1);
         assert_eq!(value["thresholds"]["warning_days"], 30);
+        assert_eq!(value["thresholds"]["warning"], "31:");
+        assert_eq!(value["thresholds"]["critical"], "15:");
         assert_eq!(value["licenses"][0]["days_left"], 20);
         assert_eq!(value["licenses"][0]["trust"], "verified");
+    }
+
+    /// Every days value from -5 to 400 under plain and range thresholds: the state and the
+    /// performance data of the real output, judged by nagiosplugin (PyPI) through
+    /// scripts/perfdata-ranges.py with the Python named by `NAGIOSPLUGIN_PYTHON`.
+    #[test]
+    #[ignore = "needs nagiosplugin: run by scripts/test.sh"]
+    fn perfdata_ranges_alert_exactly_where_the_state_does_says_nagiosplugin() {
+        let python = std::env::var("NAGIOSPLUGIN_PYTHON")
+            .expect("NAGIOSPLUGIN_PYTHON: a Python with nagiosplugin (scripts/test.sh sets it)");
+        let now = at(NOW);
+        let configs = [
+            (None, None),
+            (Some("30"), Some("14")),
+            (Some("0"), Some("0")),
+            (Some("60"), Some("7")),
+            (Some("366"), Some("0")),
+            (Some("31:"), Some("15:")),
+            (Some("@20:25"), Some("10:")),
+            (Some("~:100"), Some("1:")),
+        ];
+        let mut rows = Vec::new();
+        for (warning, critical) in configs {
+            let parse = |t: Option<&str>| t.map(|t| thresholds::parse(t).unwrap());
+            let limits =
+                Limits::new(parse(warning), parse(critical), Thresholds::default()).unwrap();
+            for days in -5..=400 {
+                let end = (now + TimeDelta::days(days)).to_rfc3339();
+                let result = evaluate(&[verified(EMAIL, &end, NOW)], limits, now);
+                let output = nagios_output(&result);
+                let perfdata = output.rsplit_once(" | ").expect(&output).1.trim_end();
+                rows.push(serde_json::json!({
+                    "days": days, "state": result.state.label(), "perfdata": perfdata,
+                    "warning": warning, "critical": critical,
+                }));
+            }
+        }
+        assert_eq!(rows.len(), 8 * 406);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rows.json");
+        std::fs::write(&file, serde_json::to_vec(&rows).unwrap()).unwrap();
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../scripts/perfdata-ranges.py"
+        );
+        let out = std::process::Command::new(python)
+            .arg(script)
+            .arg(&file)
+            .output()
+            .expect("run nagiosplugin's judge");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(text.contains("3248 agree, 0 disagree"), "{text}");
     }
 }

@@ -1,5 +1,6 @@
 //! The command line's grammar (clap derive): every command, option and `--help` example.
 
+use crate::thresholds::{self, Threshold};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -38,6 +39,8 @@ pub enum Command {
     /// A monitoring check (Nagios/Icinga plugin, JSON or Prometheus text format).
     #[command(
         after_help = "Exit codes (nagios and json): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n\
+        Thresholds: plain days (-w 30: WARNING at 30 days left or less) or ranges of the\n\
+        Monitoring Plugins syntax (-w 31: is the same); 0 days or less is always CRITICAL.\n\
         With --format prometheus the exit code is 0 once the metrics are written (the state is in\n\
         fe2_license_state), 3 when they cannot be.\n\n\
         Examples:\n  \
@@ -143,28 +146,22 @@ pub struct CheckArgs {
     /// Check only this account (default: every account).
     #[arg(long, value_name = "E-MAIL")]
     pub account: Option<String>,
-    /// WARNING when days left ≤ DAYS.
-    #[arg(
-        short = 'w',
-        long = "warning",
-        value_name = "DAYS",
-        default_value_t = 30
-    )]
-    pub warning_days: i64,
-    /// CRITICAL when days left ≤ DAYS.
-    #[arg(
-        short = 'c',
-        long = "critical",
-        value_name = "DAYS",
-        default_value_t = 14
-    )]
-    pub critical_days: i64,
-    /// Overall deadline in seconds; when the shop does not answer in time the cache is used.
+    /// WARNING when days left ≤ DAYS, or when days left alert under RANGE (Monitoring Plugins
+    /// syntax: 31: ~:30 @10:20); default: the settings' warning days (30).
+    #[arg(short = 'w', long = "warning", value_name = "DAYS|RANGE", value_parser = thresholds::parse, allow_hyphen_values = true)]
+    pub warning: Option<Threshold>,
+    /// CRITICAL when days left ≤ DAYS, or when days left alert under RANGE; default: the
+    /// settings' critical days (14).
+    #[arg(short = 'c', long = "critical", value_name = "DAYS|RANGE", value_parser = thresholds::parse, allow_hyphen_values = true)]
+    pub critical: Option<Threshold>,
+    /// One deadline in seconds for everything the check does (files, keychain, network);
+    /// when the shop does not answer in time the cache is used.
     #[arg(
         short = 't',
         long = "timeout",
         value_name = "SECONDS",
-        default_value_t = 10
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
     )]
     pub timeout_secs: u64,
     /// Use the cached data only; never touch the network.
@@ -225,10 +222,17 @@ mod tests {
         let Command::Check(args) = cli.command else {
             panic!("not check");
         };
+        // No -w/-c: the thresholds of the shared settings apply (run.rs).
         assert_eq!(
-            (args.warning_days, args.critical_days, args.timeout_secs),
-            (30, 14, 10)
+            (args.warning, args.critical, args.timeout_secs),
+            (None, None, 10)
         );
+        let cli = Cli::try_parse_from(["fe2-license", "check", "-w", "~:30", "-c", "14"]).unwrap();
+        let Command::Check(args) = cli.command else {
+            panic!("not check");
+        };
+        assert_eq!(args.warning.unwrap().range().to_string(), "~:30");
+        assert_eq!(args.critical, Some(Threshold::Days(14)));
         assert_eq!(args.format, CheckFormat::Nagios);
         assert!(!args.offline);
     }

@@ -36,17 +36,12 @@ const HEADER: [&str; 16] = [
     "Währung",
 ];
 
-/// A text cell: quoted when it holds `;`, `"` or a line break; a leading `=`, `+`, `-`, `@`
-/// (or tab/CR) gets a `'` so that Excel never runs shop-supplied text as a formula.
+/// A text cell: a leading `=`, `+`, `-`, `@` (or tab/CR) gets a `'` so that Excel never runs
+/// shop-supplied text as a formula (the csv writer quotes `;`, `"` and line breaks).
 fn text_cell(text: &str) -> String {
-    let guarded = match text.chars().next() {
+    match text.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
         _ => text.to_string(),
-    };
-    if guarded.contains([';', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
     }
 }
 
@@ -107,12 +102,17 @@ pub fn csv(snapshots: &[Snapshot], now: DateTime<Utc>) -> String {
             rows.push(row);
         }
     }
-    let mut text = String::from(BOM);
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(BOM.as_bytes().to_vec());
     for row in rows {
-        text.push_str(&row.join(";"));
-        text.push_str("\r\n");
+        // Writing into memory cannot fail.
+        let _ = writer.write_record(&row);
     }
-    text
+    let bytes = writer.into_inner().unwrap_or_default();
+    // Every cell is a String, so the bytes are UTF-8.
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// One license in the JSON export.
@@ -185,7 +185,17 @@ mod tests {
 
     #[test]
     fn formulas_from_the_shop_are_defused_and_accounts_without_data_kept() {
-        assert_eq!(text_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(text_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        let mut hostile = verified("a@x.de", "2026-01-01T00:00:00Z", NOW);
+        if let Some(l) = hostile.license.as_mut() {
+            l.name = "=HYPERLINK(\"x\");\r\nb".into();
+        }
+        let text = csv(&[hostile], at(NOW));
+        // Defused, then quoted by the csv writer: the row stays one row of 16 cells.
+        assert!(
+            text.contains(";\"'=HYPERLINK(\"\"x\"\");\r\nb\";"),
+            "{text:?}"
+        );
         assert_eq!(text_cell("-1"), "'-1");
         assert_eq!(text_cell("plain"), "plain");
         let mut empty = verified("b@x.de", "2026-01-01T00:00:00Z", NOW);

@@ -9,6 +9,7 @@ mod prometheus;
 mod run;
 mod snapshot;
 mod table;
+mod thresholds;
 
 use clap::error::ErrorKind;
 use clap::Parser;
@@ -40,6 +41,11 @@ fn main() -> ExitCode {
                 .lines()
                 .find(|l| !l.trim().is_empty())
                 .unwrap_or("error");
+            if is_check {
+                // Nagios shows standard output only: a usage error is an UNKNOWN line there.
+                let reason = first.trim().trim_start_matches("error:").trim();
+                println!("FE2 LICENSE UNKNOWN - {}", check::plugin_text(reason));
+            }
             eprintln!("{first} (see fe2-license --help)");
             return ExitCode::from(failed);
         }
@@ -70,7 +76,7 @@ fn main() -> ExitCode {
             let message = e.to_string().replace(['\n', '\r'], " ");
             if wants_plugin_line {
                 // Nagios shows standard output only: say it there too.
-                println!("FE2 LICENSE UNKNOWN - {}", message.replace('|', "/"));
+                println!("FE2 LICENSE UNKNOWN - {}", check::plugin_text(&message));
             }
             eprintln!("error: {message} [{}]", e.code());
             ExitCode::from(failed)

@@ -6,12 +6,14 @@ use crate::cli::{
     AccountCommand, AddArgs, CheckArgs, CheckFormat, Command, ExportArgs, ExportFormat, StatusArgs,
 };
 use crate::snapshot::{Problem, Snapshot, Trust};
+use crate::thresholds::Limits;
 use crate::{export, prometheus, table};
 use chrono::{DateTime, Utc};
+use fe2_license::client::ClientOptions;
 use fe2_license::expiry::Thresholds;
 use fe2_license::paths::Home;
-use fe2_license::secrets::KeychainSecretStore;
-use fe2_license::service::{ErrorInfo, LicenseView, Service, Verification};
+use fe2_license::secrets::{KeychainSecretStore, Secret, SecretStore};
+use fe2_license::service::{ErrorInfo, LicenseView, Service, ServiceOptions, Verification};
 use fe2_license::{Clock, Error, Result, SystemClock};
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -41,16 +43,21 @@ impl Outcome {
 /// Runs one command on a fresh service.
 pub async fn run(command: Command) -> Result<Outcome> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    match command {
+        // The check opens its service itself: its deadline covers the files too.
+        Command::Check(args) => check(clock, args).await,
+        other => run_on_service(other, clock).await,
+    }
+}
+
+/// Runs a command other than `check` on a service opened at once.
+async fn run_on_service(command: Command, clock: Arc<dyn Clock>) -> Result<Outcome> {
     let service = Service::new(
         Home::from_env()?,
         Arc::new(KeychainSecretStore::new()),
         clock.clone(),
     )?;
-    let warnings: Vec<String> = service
-        .problems()
-        .iter()
-        .map(|p| format!("warning: skipped: {}", p.message))
-        .collect();
+    let warnings = skipped(&service);
     let mut outcome = match command {
         Command::Account(AccountCommand::Add(args)) => add(&service, args).await?,
         Command::Account(AccountCommand::List(args)) => {
@@ -73,7 +80,7 @@ pub async fn run(command: Command) -> Result<Outcome> {
             Outcome::ok(format!("removed {}\n", args.email.trim()))
         }
         Command::Status(args) => status(&service, clock.now(), args).await?,
-        Command::Check(args) => check(&service, clock.as_ref(), args).await?,
+        Command::Check(args) => check(clock.clone(), args).await?,
         Command::Export(args) => export(&service, clock.as_ref(), args).await?,
     };
     outcome.warnings.splice(0..0, warnings);
@@ -118,7 +125,13 @@ async fn add(service: &Service, args: AddArgs) -> Result<Outcome> {
 
 /// `status`.
 async fn status(service: &Service, now: DateTime<Utc>, args: StatusArgs) -> Result<Outcome> {
-    let snapshots = gather(service, None, args.offline, args.timeout_secs).await?;
+    let snapshots = gather(
+        service,
+        None,
+        refresh_until(args.offline, args.timeout_secs),
+        args.timeout_secs,
+    )
+    .await?;
     let text = if args.json {
         table::status_json(&snapshots, now)
     } else {
@@ -127,30 +140,166 @@ async fn status(service: &Service, now: DateTime<Utc>, args: StatusArgs) -> Resu
     Ok(Outcome::ok(text))
 }
 
-/// `check`: exit code by state for nagios and json; prometheus exits 0 once written.
-async fn check(service: &Service, clock: &dyn Clock, args: CheckArgs) -> Result<Outcome> {
-    let thresholds = Thresholds {
-        warning_days: args.warning_days,
-        critical_days: args.critical_days,
-    };
-    if thresholds.critical_days < 0 || thresholds.critical_days > thresholds.warning_days {
-        return Err(Error::BadRequest(
-            "thresholds must satisfy 0 ≤ -c DAYS ≤ -w DAYS".into(),
-        ));
+/// The damaged files the service skipped, as notes for standard error.
+fn skipped(service: &Service) -> Vec<String> {
+    service
+        .problems()
+        .iter()
+        .map(|p| format!("warning: skipped: {}", p.message))
+        .collect()
+}
+
+/// A secret store that answers at once that it has nothing: the check's fallback when the
+/// keychain did not answer before the deadline (the cached data is then shown unchecked).
+struct SilentKeychain;
+
+impl SecretStore for SilentKeychain {
+    fn get(&self, _user: &str) -> Result<Secret> {
+        Err(Error::Timeout)
     }
-    let result = match gather(
-        service,
+
+    fn set(&self, _user: &str, _secret: &Secret) -> Result<()> {
+        Err(Error::Timeout)
+    }
+
+    fn delete(&self, _user: &str) -> Result<()> {
+        Err(Error::Timeout)
+    }
+}
+
+/// The client's timeouts within the check's deadline. Retries of a refused connection get
+/// at most half of it, so the refusal is classified (`unreachable`) before the deadline ends
+/// the wait as a `timeout`.
+fn client_options(deadline: Duration) -> ServiceOptions {
+    let defaults = ClientOptions::default();
+    let mut spent = Duration::ZERO;
+    let retry_backoff = defaults
+        .retry_backoff
+        .iter()
+        .copied()
+        .take_while(|pause| {
+            spent += *pause;
+            spent <= deadline / 2
+        })
+        .collect();
+    ServiceOptions {
+        client: ClientOptions {
+            connect_timeout: defaults.connect_timeout.min(deadline),
+            request_timeout: defaults.request_timeout.min(deadline),
+            retry_backoff,
+            ..defaults
+        },
+        ..ServiceOptions::default()
+    }
+}
+
+/// Opens the service off the runtime's thread (reading files may block on a network share).
+async fn open_service(
+    secrets: Arc<dyn SecretStore>,
+    clock: Arc<dyn Clock>,
+    options: ServiceOptions,
+) -> Result<Service> {
+    tokio::task::spawn_blocking(move || {
+        Service::with_options(Home::from_env()?, secrets, clock, options)
+    })
+    .await
+    .map_err(|e| Error::Io {
+        path: String::new(),
+        reason: e.to_string(),
+    })?
+}
+
+/// What the check found before its deadline.
+struct Found {
+    limits: Limits,
+    snapshots: Vec<Snapshot>,
+    warnings: Vec<String>,
+}
+
+/// Opens the service, takes the thresholds (arguments over settings) and gathers the
+/// snapshots, refreshing until `refresh_deadline` unless `offline`.
+async fn find(
+    secrets: Arc<dyn SecretStore>,
+    clock: Arc<dyn Clock>,
+    options: ServiceOptions,
+    args: &CheckArgs,
+    refresh: Option<tokio::time::Instant>,
+) -> Result<Found> {
+    let service = open_service(secrets, clock, options).await?;
+    let limits = Limits::new(args.warning, args.critical, service.settings().thresholds())
+        .map_err(Error::BadRequest)?;
+    let snapshots = gather(
+        &service,
         args.account.as_deref(),
-        args.offline,
+        refresh,
         args.timeout_secs,
     )
-    .await
-    {
-        Ok(snapshots) => check::evaluate(&snapshots, thresholds, clock.now()),
-        Err(Error::UnknownAccount(email)) => {
-            check::unknown(&format!("no account {email}"), thresholds, clock.now())
-        }
-        Err(e) => return Err(e),
+    .await?;
+    Ok(Found {
+        limits,
+        snapshots,
+        warnings: skipped(&service),
+    })
+}
+
+/// `check`: exit code by state for nagios and json; prometheus exits 0 once written.
+///
+/// `-t` is one deadline for all of it. Files, keychain and refresh get all but a reserve; if
+/// they are not done by then (a keychain that does not answer), the reserve reads the cache
+/// again without the keychain; if even that does not finish, the result is UNKNOWN.
+async fn check(clock: Arc<dyn Clock>, args: CheckArgs) -> Result<Outcome> {
+    let total = Duration::from_secs(args.timeout_secs);
+    let deadline = tokio::time::Instant::now() + total;
+    let reserve = (total / 5).min(Duration::from_secs(1));
+    let work_deadline = deadline - reserve;
+    let refresh = (!args.offline).then(|| work_deadline - reserve / 2);
+    let options = client_options(total);
+    let keychain: Arc<dyn SecretStore> = Arc::new(KeychainSecretStore::new());
+    let attempt = tokio::time::timeout_at(
+        work_deadline,
+        find(keychain, clock.clone(), options.clone(), &args, refresh),
+    )
+    .await;
+    let found = match attempt {
+        Ok(found) => Some(found),
+        Err(_) => tokio::time::timeout_at(
+            deadline,
+            find(
+                Arc::new(SilentKeychain),
+                clock.clone(),
+                options,
+                &args,
+                None,
+            ),
+        )
+        .await
+        .ok(),
+    };
+    let (result, warnings) = match found {
+        Some(Ok(found)) => (
+            check::evaluate(&found.snapshots, found.limits, clock.now()),
+            found.warnings,
+        ),
+        Some(Err(Error::UnknownAccount(email))) => (
+            check::unknown(
+                &format!("no account {email}"),
+                default_limits(&args),
+                clock.now(),
+            ),
+            Vec::new(),
+        ),
+        Some(Err(e)) => return Err(e),
+        None => (
+            check::unknown(
+                &format!(
+                    "no answer within {} s (reading the data home)",
+                    args.timeout_secs
+                ),
+                default_limits(&args),
+                clock.now(),
+            ),
+            Vec::new(),
+        ),
     };
     let text = render_check(&result, args.format);
     let exit_code = match args.format {
@@ -160,15 +309,21 @@ async fn check(service: &Service, clock: &dyn Clock, args: CheckArgs) -> Result<
     let stdout = deliver(text, args.output.as_deref())?;
     Ok(Outcome {
         stdout,
-        warnings: Vec::new(),
+        warnings,
         exit_code,
     })
+}
+
+/// The thresholds to report when the settings could not be read: the arguments, else the
+/// defaults.
+fn default_limits(args: &CheckArgs) -> Limits {
+    Limits::new(args.warning, args.critical, Thresholds::default()).unwrap_or_default()
 }
 
 /// The check in the chosen format.
 fn render_check(result: &CheckResult, format: CheckFormat) -> String {
     match format {
-        CheckFormat::Nagios => check::nagios_line(result),
+        CheckFormat::Nagios => check::nagios_output(result),
         CheckFormat::Json => check::json(result),
         CheckFormat::Prometheus => prometheus::exposition(result),
     }
@@ -176,12 +331,23 @@ fn render_check(result: &CheckResult, format: CheckFormat) -> String {
 
 /// `export`.
 async fn export(service: &Service, clock: &dyn Clock, args: ExportArgs) -> Result<Outcome> {
-    let snapshots = gather(service, None, args.offline, args.timeout_secs).await?;
+    let snapshots = gather(
+        service,
+        None,
+        refresh_until(args.offline, args.timeout_secs),
+        args.timeout_secs,
+    )
+    .await?;
     let text = match args.format {
         ExportFormat::Csv => export::csv(&snapshots, clock.now()),
         ExportFormat::Json => export::json(&snapshots, clock.now()),
     };
     Ok(Outcome::ok(deliver(text, args.output.as_deref())?))
+}
+
+/// The refresh deadline of `status` and `export`: `None` when offline.
+fn refresh_until(offline: bool, timeout_secs: u64) -> Option<tokio::time::Instant> {
+    (!offline).then(|| tokio::time::Instant::now() + Duration::from_secs(timeout_secs))
 }
 
 /// Writes `text` atomically to `output` (temp file, fsync, rename in the same directory) and
@@ -196,13 +362,13 @@ fn deliver(text: String, output: Option<&Path>) -> Result<String> {
     }
 }
 
-/// The accounts' snapshots, refreshed first unless `offline`. The refresh of every account
-/// runs at once under one overall deadline; an account whose shop has not answered by then
-/// keeps its cached data and is marked offline (`timeout`).
+/// The accounts' snapshots, refreshed first until `refresh` unless that is `None` (offline).
+/// The refresh of every account runs at once; an account whose shop has not answered by the
+/// deadline keeps its cached data and is marked offline (`timeout`).
 async fn gather(
     service: &Service,
     only: Option<&str>,
-    offline: bool,
+    refresh: Option<tokio::time::Instant>,
     timeout_secs: u64,
 ) -> Result<Vec<Snapshot>> {
     let wanted = match only {
@@ -217,8 +383,7 @@ async fn gather(
     };
     let mut views = select(service.accounts().await);
     let mut timed_out = Vec::new();
-    if !offline && !views.is_empty() {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout_secs);
+    if let (Some(deadline), false) = (refresh, views.is_empty()) {
         let mut refreshes = tokio::task::JoinSet::new();
         for view in &views {
             let (service, email) = (service.clone(), view.email.clone());
@@ -263,9 +428,9 @@ fn problem(info: &ErrorInfo) -> Problem {
 /// fetched: it is `Unchecked`, not `NotVerified`.
 pub fn snapshot(view: LicenseView) -> Snapshot {
     let trust_problem = view.verification_error.as_ref().map(problem);
-    let keychain_missing = trust_problem
-        .as_ref()
-        .is_some_and(|p| p.code == "keychain_unavailable" || p.code == "no_secret");
+    let keychain_missing = trust_problem.as_ref().is_some_and(|p| {
+        ["keychain_unavailable", "no_secret", "timeout"].contains(&p.code.as_str())
+    });
     let trust = match view.verification {
         Verification::Verified => Trust::Verified,
         Verification::Outdated => Trust::Outdated,

@@ -4,6 +4,7 @@
 use crate::dates;
 use crate::snapshot::Snapshot;
 use chrono::{DateTime, Utc};
+use comfy_table::{presets, ContentArrangement, Table};
 use fe2_license::config::Language;
 use fe2_license::expiry;
 use serde::Serialize;
@@ -51,29 +52,22 @@ fn words(language: Language) -> &'static Words {
     }
 }
 
-/// Left-aligned columns separated by two spaces, widths in characters (umlauts count one).
+/// Left-aligned columns separated by two spaces, widths in characters (umlauts count one),
+/// by comfy-table without borders; no wrapping (a pipe or a file gets whole lines).
 fn render(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
+    let mut table = Table::new();
+    table
+        .load_preset(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header.to_vec())
+        .add_rows(rows.iter().cloned());
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
     }
-    let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
-        let mut text = padded.join("  ").trim_end().to_string();
-        text.push('\n');
-        text
-    };
-    let mut text = line(header.to_vec());
-    for row in rows {
-        text.push_str(&line(row.iter().map(String::as_str).collect()));
-    }
-    text
+    table
+        .lines()
+        .map(|line| line.trim_end().to_string() + "\n")
+        .collect()
 }
 
 /// The people's status table, then one note per account whose last refresh failed.

@@ -147,13 +147,14 @@ fn check_exit_codes_follow_the_worst_license() {
         "{}",
         ok.stdout
     );
+    // Long output: one line per license; the performance data alerts from 30 and 14 days on.
     assert!(
         ok.stdout
-            .ends_with(" | 'days_left_leitstelle@ff-musterstadt.de'=183;30:;14:;;\n"),
+            .ends_with(" | 'days_left_leitstelle@ff-musterstadt.de'=183;31:;15:;;\n"),
         "{}",
         ok.stdout
     );
-    assert_eq!(ok.stdout.lines().count(), 1);
+    assert_eq!(ok.stdout.lines().count(), 2);
 
     add(setup.path(), shop, WARN_EMAIL, WARN_PASSWORD);
     let warn = setup.run(&["check"]);
@@ -166,10 +167,31 @@ fn check_exit_codes_follow_the_worst_license() {
     let relaxed = setup.run(&["check", "--account", WARN_EMAIL, "-w", "10", "-c", "5"]);
     assert_eq!(relaxed.code, 0, "{}", relaxed.stdout);
     assert!(
-        relaxed.stdout.ends_with("=15;10:;5:;;\n"),
+        relaxed.stdout.ends_with("=15;11:;6:;;\n"),
         "{}",
         relaxed.stdout
     );
+    // Without -w/-c the shared settings (the app's) decide.
+    std::fs::write(
+        setup.path().join("config").join("settings.json"),
+        r#"{"warning_days": 10, "critical_days": 5}"#,
+    )
+    .unwrap();
+    let settings = setup.run(&["check", "--account", WARN_EMAIL]);
+    assert_eq!(settings.code, 0, "{}", settings.stdout);
+    assert!(
+        settings.stdout.ends_with("=15;11:;6:;;\n"),
+        "{}",
+        settings.stdout
+    );
+    let ranged = setup.run(&["check", "--account", WARN_EMAIL, "-w", "20:"]);
+    assert_eq!(ranged.code, 1, "{}", ranged.stdout);
+    assert!(
+        ranged.stdout.ends_with("=15;20:;6:;;\n"),
+        "{}",
+        ranged.stdout
+    );
+    std::fs::remove_file(setup.path().join("config").join("settings.json")).unwrap();
     assert_eq!(setup.run(&["check", "--account", OK_EMAIL]).code, 0);
 
     add(setup.path(), shop, CRIT_EMAIL, CRIT_PASSWORD);
@@ -226,7 +248,7 @@ fn assert_strict_exposition(text: &str) {
             value.parse::<i64>().expect(line);
         }
     }
-    assert_eq!(typed.len(), 5);
+    assert_eq!(typed.len(), 7);
 }
 
 #[test]
@@ -254,14 +276,29 @@ fn prometheus_status_and_export_formats() {
     let text = std::fs::read_to_string(&file).unwrap();
     assert_strict_exposition(&text);
     let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).unwrap();
-    assert_eq!(scrape.samples.len(), 10);
-    assert_eq!(scrape.docs.len(), 5);
-    let days = scrape
+    assert_eq!(scrape.samples.len(), 14);
+    assert_eq!(scrape.docs.len(), 7);
+    let remaining = scrape
         .samples
         .iter()
-        .find(|s| s.metric == "fe2_license_days_left" && s.labels.get("email") == Some(OK_EMAIL))
-        .expect("days left of the ok license");
-    assert_eq!(days.value, prometheus_parse::Value::Gauge(183.0));
+        .find(|s| {
+            s.metric == "fe2_license_remaining_seconds" && s.labels.get("email") == Some(OK_EMAIL)
+        })
+        .expect("remaining seconds of the ok license");
+    let prometheus_parse::Value::Gauge(seconds) = remaining.value else {
+        panic!("not a gauge");
+    };
+    assert!(
+        (182.0 * 86400.0..=183.0 * 86400.0).contains(&seconds),
+        "{seconds}"
+    );
+    let info = scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == "fe2_license_info" && s.labels.get("email") == Some(OK_EMAIL))
+        .expect("info of the ok license");
+    assert_eq!(info.labels.get("holder"), Some("FF Musterstadt"));
+    assert_eq!(info.labels.get("status"), Some("active"));
     let state = scrape
         .samples
         .iter()
@@ -318,13 +355,43 @@ fn offline_deadline_and_rejected_credentials_use_the_cache() {
     let offline = setup.run(&["check", "--offline"]);
     assert_eq!(offline.code, 0, "{}", offline.stdout);
     assert!(offline.stdout.contains("183 days left"));
-    // Without --offline the refresh fails at once (connection refused): cache, "offline".
-    let refused = setup.run(&["check"]);
-    assert_eq!(refused.code, 0, "{}", refused.stdout);
+    // Without --offline the refresh fails at once (connection refused): cache, "offline",
+    // classified as unreachable also when -t leaves no time for retries.
+    for timeout in ["10", "1"] {
+        let refused = setup.run(&["check", "-t", timeout]);
+        assert_eq!(refused.code, 0, "{}", refused.stdout);
+        assert!(
+            refused.stdout.contains("offline (unreachable)"),
+            "-t {timeout}: {}",
+            refused.stdout
+        );
+    }
+
+    // A Secret Service that accepts but never answers: -t bounds the keychain too, and the
+    // cached data is shown unchecked.
+    let socket_dir = tempfile::tempdir().unwrap();
+    let socket = socket_dir.path().join("bus");
+    let _silent_bus = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let started = Instant::now();
+    let out = cli(setup.path())
+        .args(["check", "-t", "2"])
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", socket.display()),
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
-        refused.stdout.contains("offline (unreachable)"),
-        "{}",
-        refused.stdout
+        started.elapsed() < Duration::from_millis(2900),
+        "{:?} {stdout}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("183 days left"), "{stdout}");
+    assert!(
+        stdout.contains("the keychain did not answer in time"),
+        "{stdout}"
     );
 
     // A shop that accepts but never answers: the overall deadline -t ends the wait.
@@ -362,6 +429,17 @@ fn offline_deadline_and_rejected_credentials_use_the_cache() {
     // The rejection is remembered in the cache, so an offline check says it too.
     let remembered = setup.run(&["check", "--offline"]);
     assert_eq!(remembered.code, 1, "{}", remembered.stdout);
+    // Without any cached data, the same 401 is UNKNOWN (no data), with the reason.
+    for entry in std::fs::read_dir(setup.path().join("data").join("cache")).unwrap() {
+        std::fs::remove_file(entry.unwrap().path()).unwrap();
+    }
+    let nothing = setup.run(&["check"]);
+    assert_eq!(nothing.code, 3, "{}", nothing.stdout);
+    assert!(
+        nothing.stdout.contains("invalid_credentials"),
+        "{}",
+        nothing.stdout
+    );
 }
 
 #[test]

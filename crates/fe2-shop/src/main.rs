@@ -206,6 +206,13 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
+    // Asking for help is not an error: the usage on standard output, exit 0, wherever it is asked.
+    if ["--help", "-h", "help"].contains(&command.as_str())
+        || rest.iter().any(|a| a == "--help" || a == "-h")
+    {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     let result = match command.as_str() {
         "public-key" => public_key(rest),
         "serve" | "demo" => match tokio::runtime::Runtime::new() {

@@ -187,3 +187,18 @@ fn openapi_file_lists_exactly_the_routes_of_the_router() {
         .collect();
     assert_eq!(in_file, in_router);
 }
+
+#[test]
+fn help_prints_the_usage_and_exits_0_and_a_bad_call_exits_1() {
+    for args in [&["--help"][..], &["-h"], &["help"], &["serve", "--help"]] {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.starts_with("usage:"), "{args:?}: {text}");
+    }
+    let out = Command::new(BIN)
+        .args(["serve", "--bogus", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
