@@ -53,7 +53,7 @@ pub struct AppState {
     /// Refreshes of all accounts running now (for `refresh-state`).
     refreshing: AtomicUsize,
     /// Signalled when a `list_licenses` has answered: the page can paint the cached dashboard,
-    /// so the background refresh may start (app-and-cli.md, Start-up).
+    /// so the background refresh may start (docs/performance.md).
     first_list: tokio::sync::Notify,
 }
 
@@ -165,7 +165,7 @@ pub fn run() {
 
 /// Turns WebKitGTK's accelerated compositing off unless the user decided otherwise: a page of
 /// cards gains nothing from it, and it costs about 100 MB in the web process (without a GPU it
-/// renders through a software GL; issue 8). Set before any thread or GTK starts.
+/// renders through a software GL; docs/performance.md). Set before any thread or GTK starts.
 #[cfg(target_os = "linux")]
 fn accelerated_compositing_off() {
     const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";

@@ -1,4 +1,4 @@
-//! Bad input at every door of the app (issue 9, item 1): every command of [`COMMANDS`] gets
+//! Bad input at every door of the app (docs/reliability.md): every command of [`COMMANDS`] gets
 //! random and malformed arguments through Tauri's IPC on the mock runtime: wrong types, missing
 //! and extra fields, 1 MiB and empty strings, quantities such as `i64::MIN`, `u64::MAX`, `1e308`,
 //! `"12"`, `3.5` and `null`, invalid e-mails (unicode, control characters, 10 000 characters),
@@ -528,7 +528,7 @@ fn link_id() -> BoxedStrategy<Value> {
 }
 
 /// Settings with bad or missing fields.
-/// The fields of ipc.md `Settings`.
+/// The fields of docs/ipc.md `Settings`.
 const SETTINGS_FIELDS: [&str; 5] = [
     "language",
     "warning_days",

@@ -1,4 +1,4 @@
-// Test data in the IPC shapes, built around the FAQ example of domain.md.
+// Test data in the IPC shapes, built around the FAQ example of docs/domain.md.
 import type { Catalog, License, LicenseView, Quote, Settings } from '../src/lib/types';
 
 /** The FAQ license: Basispaket and 20 persons, period 2025 → 2026. */

@@ -1,4 +1,4 @@
-//! The monitoring check: the state of each license by the rules of app-and-cli.md, and the
+//! The monitoring check: the state of each license by the README's Monitoring rules, and the
 //! Nagios plugin line. Days and urgency come from `fe2_license::expiry`, never computed here.
 
 use crate::dates;

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::PathBuf;
 
-/// An error as the UI and the cache keep it: `{code, message, details}` (ipc.md).
+/// An error as the UI and the cache keep it: `{code, message, details}` (docs/ipc.md).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInfo {
     /// `fe2_license::Error::code()`.
@@ -58,7 +58,7 @@ pub struct CacheEntry {
     #[serde(default)]
     pub catalog: Option<Catalog>,
     /// The shop once presented another signing key (`key_changed`): the license is shown as
-    /// not verified until the account is added again (shop-api.md), whatever happens meanwhile.
+    /// not verified until the account is added again (docs/domain.md), whatever happens meanwhile.
     #[serde(default)]
     pub key_changed: Option<ErrorInfo>,
 }

@@ -1,4 +1,4 @@
-//! The Shop API client (shop-api.md) on reqwest with rustls and the OS certificate store.
+//! The Shop API client (docs/shop-api.openapi.yaml) on reqwest with rustls and the OS certificate store.
 //! Every answer becomes a typed value or a typed [`Error`]: the shop's error codes map to the
 //! variant the shop produced them from, transport faults to their own variants.
 
@@ -24,7 +24,7 @@ pub const USER_AGENT: &str = concat!("FE2-License-Manager/", env!("CARGO_PKG_VER
 pub const MAX_RESPONSE_BYTES: usize = 2 * 1024 * 1024;
 /// The header that makes a POST safe to repeat.
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
-/// The largest request body the Shop API takes (shop-api.md: larger is `413 payload_too_large`);
+/// The largest request body the Shop API takes (docs/shop-api.openapi.yaml: larger is `413 payload_too_large`);
 /// refused before sending, because a server may close the connection while a larger one is
 /// still being written, which would look like an unreachable shop.
 pub const MAX_REQUEST_BYTES: usize = 64 * 1024;

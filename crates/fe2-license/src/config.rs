@@ -180,7 +180,7 @@ pub enum Language {
     En,
 }
 
-/// The user's settings (`config/settings.json`, ipc.md `Settings`). Deserializing needs every
+/// The user's settings (`config/settings.json`, docs/ipc.md `Settings`). Deserializing needs every
 /// field, so a partial `set_settings` is refused rather than silently reset; files of older
 /// versions are completed by [`load_settings`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

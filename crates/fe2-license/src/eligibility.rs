@@ -1,5 +1,5 @@
-//! Who may change what (domain.md: eligibility order; shop-api.md: request validation; ticket
-//! preconditions).
+//! Who may change what (docs/domain.md: the eligibility order, request validation
+//! and ticket preconditions).
 
 use crate::error::{Error, Result};
 use crate::model::{
@@ -8,7 +8,7 @@ use crate::model::{
 };
 use std::collections::HashSet;
 
-/// Checks 1-4 of domain.md in order: trial, not active, no paid order, legacy package.
+/// Checks 1-4 of docs/domain.md in order: trial, not active, no paid order, legacy package.
 pub fn check_switch(license: &License) -> Result<()> {
     if license.kind == Kind::Trial {
         return Err(Error::TrialLicense);
@@ -137,7 +137,7 @@ pub fn check_change(license: &License, totals: &[(String, u32)]) -> Result<()> {
     }
 }
 
-/// Ticket preconditions (domain.md table). `email_has_license` answers whether an address
+/// Ticket preconditions (docs/domain.md, Tickets). `email_has_license` answers whether an address
 /// already has a license (the shop asks its database; a client passes `|_| false`).
 pub fn check_ticket(
     license: &License,

@@ -10,7 +10,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Everything that can go wrong in the core, in the shop's rules, the client or local storage.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
-    // --- switch eligibility (domain.md order), 409 ---
+    // --- switch eligibility (docs/domain.md order), 409 ---
     /// A trial cannot change quantities; buying with the same e-mail converts it.
     #[error("a trial license cannot be changed; buy a license with the same e-mail instead")]
     TrialLicense,

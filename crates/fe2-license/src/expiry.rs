@@ -1,4 +1,4 @@
-//! When a license stops being usable and how urgent that is (domain.md: Statuses, Expiry).
+//! When a license stops being usable and how urgent that is (docs/domain.md, Statuses and expiry).
 
 use crate::model::{Kind, License, Status};
 use crate::pricing::ceil_days;

@@ -1,4 +1,4 @@
-//! The Shop API's data in exactly its JSON shape (shop-api.md). Unknown fields are ignored and
+//! The Shop API's data in exactly its JSON shape (docs/shop-api.openapi.yaml). Unknown fields are ignored and
 //! unknown enum values are kept as `Unknown(text)`, so a newer shop never breaks parsing.
 
 use chrono::{DateTime, NaiveDate, Utc};

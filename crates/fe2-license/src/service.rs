@@ -37,7 +37,7 @@ pub enum Verification {
 }
 
 /// The urgency shown for data trusted this far: a license's own urgency, but data that cannot
-/// be verified is at least critical (app-and-cli.md: unverifiable data is CRITICAL), so a
+/// be verified is at least critical (docs/domain.md: trust comes first), so a
 /// tampered cache can never look fine. The app's view and the CLI's check both use this.
 pub fn shown_urgency(urgency: Urgency, verification: Verification) -> Urgency {
     match verification {
@@ -46,7 +46,7 @@ pub fn shown_urgency(urgency: Urgency, verification: Verification) -> Urgency {
     }
 }
 
-/// One account with what is known of its license (ipc.md `LicenseView`).
+/// One account with what is known of its license (docs/ipc.md `LicenseView`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LicenseView {
     /// The license e-mail (normalised).

@@ -1,4 +1,4 @@
-// The IPC shapes of docs/ipc.md and shop-api.md. Money is a decimal string, times RFC 3339 UTC.
+// The IPC shapes of docs/ipc.md and docs/shop-api.openapi.yaml. Money is a decimal string, times RFC 3339 UTC.
 
 /** A decimal amount as the shop sends it, e.g. "60.16". Never converted to a JS number. */
 export type Money = string;
