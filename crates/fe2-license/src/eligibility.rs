@@ -3,8 +3,8 @@
 
 use crate::error::{Error, Result};
 use crate::model::{
-    Catalog, Kind, License, Product, RequestedItem, Status, SwitchStatus, FEATURE_NAVLOG,
-    SKU_AMOBILE_PRO,
+    Catalog, Kind, License, Product, RequestedItem, Status, SwitchStatus, TicketTopic,
+    FEATURE_NAVLOG, SKU_AMOBILE_PRO,
 };
 use std::collections::HashSet;
 
@@ -145,8 +145,8 @@ pub fn check_ticket(
     fields: &serde_json::Value,
     email_has_license: &dyn Fn(&str) -> bool,
 ) -> Result<()> {
-    match topic {
-        "navlog_activation" => {
+    match TicketTopic::parse(topic) {
+        Some(TicketTopic::NavlogActivation) => {
             if license.quantity(SKU_AMOBILE_PRO) < 1 {
                 return Err(Error::RequiresAmobilePro);
             }
@@ -155,7 +155,7 @@ pub fn check_ticket(
             }
             Ok(())
         }
-        "license_email_change" => {
+        Some(TicketTopic::LicenseEmailChange) => {
             let raw = fields
                 .get("new_email")
                 .and_then(|v| v.as_str())
@@ -169,7 +169,7 @@ pub fn check_ticket(
             }
             Ok(())
         }
-        "package_change" | "general" => Ok(()),
-        other => Err(Error::UnknownTopic(other.chars().take(64).collect())),
+        Some(TicketTopic::PackageChange | TicketTopic::General) => Ok(()),
+        None => Err(Error::UnknownTopic(topic.chars().take(64).collect())),
     }
 }

@@ -26,6 +26,7 @@ impl Default for Thresholds {
 /// How urgent a license is, most urgent last.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Urgency {
     /// Far from expiry.
     Ok,
