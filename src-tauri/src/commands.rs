@@ -7,7 +7,6 @@ use fe2_license::config::Settings;
 use fe2_license::model::{Catalog, Quote, RequestedItem, SwitchOutcome, Ticket};
 use fe2_license::service::{AppInfo, LicenseDetails, LicenseView, LinkTarget, Preview};
 use rust_decimal::Decimal;
-use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
 
 /// Version, demo mode and data home.

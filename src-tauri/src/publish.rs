@@ -6,7 +6,6 @@ use fe2_license::alerts::{self, Alert};
 use fe2_license::config::Language;
 use fe2_license::expiry::Urgency;
 use fe2_license::service::{LicenseView, RefreshState};
-use serde::Serialize;
 use std::sync::atomic::Ordering;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;

@@ -24,6 +24,7 @@ use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
 /// The demo customer used below (crates/fe2-shop/fixtures/demo.json).
 pub const EMAIL: &str = "leitstelle@ff-musterstadt.de";
+/// Its application password.
 pub const PASSWORD: &str = "abcd EFGH 1234 ijkl MNOP 5678";
 
 /// A running app on the mock runtime with its data home and shop.
