@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmarks of issue 8: the app against a bare Tauri 2 app (benches/baseline-app) and the
+# The benchmarks (docs/performance.md): the app against a bare Tauri 2 app (benches/baseline-app) and the
 # CLI against a bare Rust binary (benches/bare-cli). Builds everything in release (the apps
 # through the Tauri CLI), then measures inside a private D-Bus session with an unlocked
 # gnome-keyring (the accounts' secrets live there) and prints one Markdown table.

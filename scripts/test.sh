@@ -23,6 +23,13 @@ scripts/windows.sh lint
 section "Rust: unit, property and integration tests"
 cargo test --workspace --locked
 
+section "UI bindings: regenerated from the Rust types, identical to the commit"
+# crates/fe2-license/tests/bindings.rs writes ui/src/lib/bindings; any difference, or a file
+# that is new or gone, means the committed UI types drifted from the Rust types.
+cargo test -p fe2-license --features client,ts --locked --test bindings
+bindings_changes=$(git status --porcelain -- ui/src/lib/bindings)
+[ -z "$bindings_changes" ] || { echo "ui/src/lib/bindings differs from the commit:" >&2; echo "$bindings_changes" >&2; git diff -- ui/src/lib/bindings >&2; exit 1; }
+
 section "Rust: core client against the reference shop and a hostile server"
 cargo test -p fe2-license --features client --locked
 

@@ -5,21 +5,9 @@ use crate::ipc_error::IpcResult;
 use crate::{links, publish, AppState};
 use fe2_license::config::Settings;
 use fe2_license::model::{Catalog, Quote, RequestedItem, SwitchOutcome, Ticket};
-use fe2_license::service::{LicenseDetails, LicenseView, LinkTarget, Preview};
+use fe2_license::service::{AppInfo, LicenseDetails, LicenseView, LinkTarget, Preview};
 use rust_decimal::Decimal;
-use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
-
-/// What the UI shows about the running app.
-#[derive(Clone, Debug, Serialize)]
-pub struct AppInfo {
-    /// The app's version.
-    pub version: String,
-    /// Demo mode: temporary data, in-process reference shop.
-    pub demo: bool,
-    /// Where the app keeps its files.
-    pub data_home: String,
-}
 
 /// Version, demo mode and data home.
 #[tauri::command]

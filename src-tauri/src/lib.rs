@@ -11,8 +11,6 @@ mod publish;
 mod start_failure;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_ipc_fuzz;
 mod tray;
 
 include!("command_names.rs");
@@ -22,7 +20,7 @@ pub use ipc_error::IpcError;
 use fe2_license::paths::{Home, HOME_ENV};
 use fe2_license::secrets::{KeychainSecretStore, SecretStore};
 use fe2_license::service::Service;
-use fe2_license::{Clock, SystemClock};
+use fe2_license::{Clock, ErrorClass, SystemClock};
 use start_failure::StartFailure;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicUsize;
@@ -38,9 +36,6 @@ const RETRY_OFFLINE: Duration = Duration::from_secs(5 * 60);
 /// How long the background refresh waits for the page's first `list_licenses` before it starts
 /// anyway (a page that never asks still gets refreshed).
 const FIRST_LIST_FALLBACK: Duration = Duration::from_secs(10);
-/// The transport failures (stable `fe2_license::Error` codes) worth retrying soon; a refused
-/// password is not, because retrying it would only run into the shop's sign-in throttle.
-const NETWORK_ERRORS: &[&str] = &["timeout", "unreachable", "proxy", "shop_unavailable"];
 
 /// What every command works with.
 pub struct AppState {
@@ -55,7 +50,7 @@ pub struct AppState {
     /// Refreshes of all accounts running now (for `refresh-state`).
     refreshing: AtomicUsize,
     /// Signalled when a `list_licenses` has answered: the page can paint the cached dashboard,
-    /// so the background refresh may start (app-and-cli.md, Start-up).
+    /// so the background refresh may start (docs/performance.md).
     first_list: tokio::sync::Notify,
 }
 
@@ -73,29 +68,18 @@ impl AppState {
     }
 }
 
+/// The invoke handler of the commands given to it (all of [`COMMANDS`]).
+macro_rules! command_handler {
+    ($($name:ident),+) => {
+        tauri::generate_handler![$(commands::$name),+]
+    };
+}
+
 /// Registers the state and every command of [`COMMANDS`] (tests use it with the mock runtime).
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     builder
         .manage(state)
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::list_licenses,
-            commands::refresh_all,
-            commands::refresh,
-            commands::add_account,
-            commands::remove_account,
-            commands::license_details,
-            commands::get_catalog,
-            commands::estimate,
-            commands::preview,
-            commands::switch_quantities,
-            commands::cancel_scheduled_change,
-            commands::create_ticket,
-            commands::support_fallback,
-            commands::open_link,
-            commands::get_settings,
-            commands::set_settings,
-        ])
+        .invoke_handler(with_commands!(command_handler))
 }
 
 /// Where and how this run keeps its data.
@@ -172,7 +156,7 @@ pub fn run() {
 
 /// Turns WebKitGTK's accelerated compositing off unless the user decided otherwise: a page of
 /// cards gains nothing from it, and it costs about 100 MB in the web process (without a GPU it
-/// renders through a software GL; issue 8). Set before any thread or GTK starts.
+/// renders through a software GL; docs/performance.md). Set before any thread or GTK starts.
 #[cfg(target_os = "linux")]
 fn accelerated_compositing_off() {
     const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
@@ -325,11 +309,13 @@ async fn refresh_in_background<R: Runtime>(app: AppHandle<R>, fallback: Duration
     publish::changed(&app, &state).await;
     loop {
         let views = publish::refresh_all(&app, &state).await;
+        // Only a shop that was not reached is worth retrying soon; a refused password is not,
+        // because retrying it would only run into the shop's sign-in throttle.
         let unreachable = views.iter().any(|v| {
             v.offline
                 && v.last_error
                     .as_ref()
-                    .is_some_and(|e| NETWORK_ERRORS.contains(&e.code.as_str()))
+                    .is_some_and(|e| e.class == ErrorClass::Network)
         });
         tokio::time::sleep(if unreachable {
             RETRY_OFFLINE

@@ -5,8 +5,7 @@ use crate::{tray, AppState};
 use fe2_license::alerts::{self, Alert};
 use fe2_license::config::Language;
 use fe2_license::expiry::Urgency;
-use fe2_license::service::LicenseView;
-use serde::Serialize;
+use fe2_license::service::{LicenseView, RefreshState};
 use std::sync::atomic::Ordering;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
@@ -15,13 +14,6 @@ use tauri_plugin_notification::NotificationExt;
 pub const LICENSES_UPDATED: &str = "licenses-updated";
 /// Event with `{running}` while refreshes run.
 pub const REFRESH_STATE: &str = "refresh-state";
-
-/// Payload of [`REFRESH_STATE`].
-#[derive(Clone, Copy, Debug, Serialize)]
-pub struct RefreshState {
-    /// True while at least one refresh of all accounts runs.
-    pub running: bool,
-}
 
 /// Refreshes every account and announces the result; `refresh-state` frames the run.
 pub async fn refresh_all<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> Vec<LicenseView> {

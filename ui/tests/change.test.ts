@@ -2,7 +2,7 @@ import { describe, expect, test, vi } from 'vitest';
 import { fireEvent, screen, waitFor } from '@testing-library/svelte';
 import { catalog, downgradeQuote, faqLicense, faqQuote, settingsEn, view } from './fixtures';
 import { ipcError, mountApp, type Setup } from './harness';
-import type { Quote } from '../src/lib/types';
+import type { Quote } from '../src/lib/bindings';
 
 const EMAIL = 'leitstelle@ff-musterstadt.de';
 const order = { id: 2001, type: 'switch_order', status: 'pending', total: '71.59', date_created: '2025-07-02T12:00:00Z', date_paid: null };

@@ -79,7 +79,7 @@ describe('dashboard', () => {
     const b = faqLicense({ email: 'b@x.de' });
     mountApp({
       views: [
-        view(a, { email: a.email, verification: 'not_verified', verification_error: { code: 'bad_signature', message: 'x' } }),
+        view(a, { email: a.email, verification: 'not_verified', verification_error: { code: 'bad_signature', class: 'trust', message: 'x', details: {} } }),
         view(b, { email: b.email, verification: 'outdated' }),
       ],
     });
@@ -111,7 +111,7 @@ describe('dashboard', () => {
 
   test('a refresh refused by the shop is said on the card, the cached data stays', async () => {
     mountApp({
-      views: [view(big, { email: big.email, last_error: { code: 'invalid_credentials', message: '401', details: {} } })],
+      views: [view(big, { email: big.email, last_error: { code: 'invalid_credentials', class: 'refusal', message: '401', details: {} } })],
     });
     const note = await screen.findByTestId('card-error');
     expect(note.dataset.code).toBe('invalid_credentials');

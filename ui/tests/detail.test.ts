@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { fireEvent, screen, waitFor } from '@testing-library/svelte';
 import { faqLicense, view } from './fixtures';
 import { mountApp } from './harness';
-import type { License } from '../src/lib/types';
+import type { License } from '../src/lib/bindings';
 
 const EMAIL = 'leitstelle@ff-musterstadt.de';
 const details = {
@@ -45,7 +45,7 @@ describe('license detail', () => {
 
   test('a changed shop key is explained as not verified', async () => {
     mountApp({
-      views: [view(faqLicense(), { verification: 'not_verified', verification_error: { code: 'key_changed', message: 'x' } })],
+      views: [view(faqLicense(), { verification: 'not_verified', verification_error: { code: 'key_changed', class: 'trust', message: 'x', details: {} } })],
       hash: `#/license/${EMAIL}`,
       handlers: { license_details: details },
     });

@@ -1,5 +1,5 @@
-// Test data in the IPC shapes, built around the FAQ example of domain.md.
-import type { Catalog, License, LicenseView, Quote, Settings } from '../src/lib/types';
+// Test data in the IPC shapes, built around the FAQ example of docs/domain.md.
+import type { Catalog, License, LicenseView, Quote, Settings } from '../src/lib/bindings';
 
 /** The FAQ license: Basispaket and 20 persons, period 2025 → 2026. */
 export function faqLicense(over: Partial<License> = {}): License {

@@ -3,7 +3,7 @@ import { render } from '@testing-library/svelte';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import App from '../src/App.svelte';
 import { settingsDe } from './fixtures';
-import type { AppInfo, LicenseView, Settings } from '../src/lib/types';
+import type { AppInfo, LicenseView, Settings } from '../src/lib/bindings';
 
 /** One recorded invoke. */
 export interface Call {

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { fireEvent, screen, waitFor } from '@testing-library/svelte';
 import { catalog, faqLicense, settingsEn, view } from './fixtures';
 import { ipcError, mountApp, type Setup } from './harness';
-import type { License } from '../src/lib/types';
+import type { License } from '../src/lib/bindings';
 
 const EMAIL = 'leitstelle@ff-musterstadt.de';
 const ticket = { number: '654321', topic: 'navlog_activation', subject: 'Freischaltung NavLog', status: 'open', created: '2025-07-02T12:00:00Z' };

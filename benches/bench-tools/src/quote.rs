@@ -56,7 +56,7 @@ fn product(sku: &str, min: u32, max: u32, switchable: bool) -> Product {
     }
 }
 
-/// The current price list of domain.md.
+/// The current price list of docs/domain.md.
 fn catalog() -> Result<Catalog, String> {
     let prices = [
         ("fe2-basis", "650.00"),

@@ -8,6 +8,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use fe2_license::expiry::{self, Urgency};
 use fe2_license::license_file;
 use fe2_license::service::{shown_urgency, Verification};
+use fe2_license::ErrorClass;
 use serde::Serialize;
 
 /// A monitoring plugin state (monitoring-plugins conventions).
@@ -132,15 +133,6 @@ pub struct CheckResult {
     /// Per license, most severe first.
     pub licenses: Vec<Assessment>,
 }
-
-/// Refresh errors that mean the shop now sends data the pinned key cannot vouch for.
-const TRUST_CODES: [&str; 5] = [
-    "key_changed",
-    "bad_signature",
-    "unsupported_algorithm",
-    "wrong_account",
-    "malformed_license_file",
-];
 
 /// Judges one license at `now`.
 pub fn assess(snapshot: &Snapshot, limits: &Limits, now: DateTime<Utc>) -> Assessment {
@@ -280,7 +272,7 @@ pub fn assess(snapshot: &Snapshot, limits: &Limits, now: DateTime<Utc>) -> Asses
             "credentials rejected".into(),
             &mut assessment,
         ),
-        Some(error) if TRUST_CODES.contains(&error.code.as_str()) => raise(
+        Some(error) if ErrorClass::of(&error.code) == ErrorClass::Trust => raise(
             State::Critical,
             format!("the shop's new data is not verifiable ({})", error.code),
             &mut assessment,

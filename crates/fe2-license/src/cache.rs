@@ -3,35 +3,12 @@
 //! load; a damaged file is reported and ignored, and the next refresh replaces it.
 
 use crate::atomic_file;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorInfo, Result};
 use crate::model::{Catalog, License};
 use crate::paths::Home;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::path::PathBuf;
-
-/// An error as the UI and the cache keep it: `{code, message, details}` (ipc.md).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ErrorInfo {
-    /// `fe2_license::Error::code()`.
-    pub code: String,
-    /// English text for logs; the UI translates `code`.
-    pub message: String,
-    /// Machine-readable details.
-    #[serde(default)]
-    pub details: Value,
-}
-
-impl From<&Error> for ErrorInfo {
-    fn from(error: &Error) -> Self {
-        Self {
-            code: error.code().to_string(),
-            message: error.to_string(),
-            details: error.details(),
-        }
-    }
-}
 
 /// What is remembered of one account.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -58,7 +35,7 @@ pub struct CacheEntry {
     #[serde(default)]
     pub catalog: Option<Catalog>,
     /// The shop once presented another signing key (`key_changed`): the license is shown as
-    /// not verified until the account is added again (shop-api.md), whatever happens meanwhile.
+    /// not verified until the account is added again (docs/domain.md), whatever happens meanwhile.
     #[serde(default)]
     pub key_changed: Option<ErrorInfo>,
 }

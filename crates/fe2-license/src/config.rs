@@ -5,6 +5,7 @@
 use crate::atomic_file;
 use crate::error::{Error, Result};
 use crate::expiry::Thresholds;
+use crate::model::TicketTopic;
 use crate::paths::Home;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -20,13 +21,13 @@ pub const DEFAULT_SUPPORT_URL: &str = "https://support.alamos-gmbh.com/";
 /// defaults, not facts: the real ids are the vendor's and can be edited per account file.
 pub fn default_support_topics() -> BTreeMap<String, u32> {
     [
-        ("general", 1),
-        ("navlog_activation", 12),
-        ("license_email_change", 13),
-        ("package_change", 14),
+        (TicketTopic::General, 1),
+        (TicketTopic::NavlogActivation, 12),
+        (TicketTopic::LicenseEmailChange, 13),
+        (TicketTopic::PackageChange, 14),
     ]
     .into_iter()
-    .map(|(topic, id)| (topic.to_string(), id))
+    .map(|(topic, id)| (topic.as_str().to_string(), id))
     .collect()
 }
 
@@ -172,6 +173,7 @@ fn load_account(path: &Path) -> Result<AccountConfig> {
 /// The UI language.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Language {
     /// German (the default, whatever the OS locale).
     #[default]
@@ -180,10 +182,11 @@ pub enum Language {
     En,
 }
 
-/// The user's settings (`config/settings.json`, ipc.md `Settings`). Deserializing needs every
+/// The user's settings (`config/settings.json`, docs/ipc.md `Settings`). Deserializing needs every
 /// field, so a partial `set_settings` is refused rather than silently reset; files of older
 /// versions are completed by [`load_settings`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Settings {
     /// UI language.
     pub language: Language,

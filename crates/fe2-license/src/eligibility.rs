@@ -1,14 +1,14 @@
-//! Who may change what (domain.md: eligibility order; shop-api.md: request validation; ticket
-//! preconditions).
+//! Who may change what (docs/domain.md: the eligibility order, request validation
+//! and ticket preconditions).
 
 use crate::error::{Error, Result};
 use crate::model::{
-    Catalog, Kind, License, Product, RequestedItem, Status, SwitchStatus, FEATURE_NAVLOG,
-    SKU_AMOBILE_PRO,
+    Catalog, Kind, License, Product, RequestedItem, Status, SwitchStatus, TicketTopic,
+    FEATURE_NAVLOG, SKU_AMOBILE_PRO,
 };
 use std::collections::HashSet;
 
-/// Checks 1-4 of domain.md in order: trial, not active, no paid order, legacy package.
+/// Checks 1-4 of docs/domain.md in order: trial, not active, no paid order, legacy package.
 pub fn check_switch(license: &License) -> Result<()> {
     if license.kind == Kind::Trial {
         return Err(Error::TrialLicense);
@@ -137,7 +137,7 @@ pub fn check_change(license: &License, totals: &[(String, u32)]) -> Result<()> {
     }
 }
 
-/// Ticket preconditions (domain.md table). `email_has_license` answers whether an address
+/// Ticket preconditions (docs/domain.md, Tickets). `email_has_license` answers whether an address
 /// already has a license (the shop asks its database; a client passes `|_| false`).
 pub fn check_ticket(
     license: &License,
@@ -145,8 +145,8 @@ pub fn check_ticket(
     fields: &serde_json::Value,
     email_has_license: &dyn Fn(&str) -> bool,
 ) -> Result<()> {
-    match topic {
-        "navlog_activation" => {
+    match TicketTopic::parse(topic) {
+        Some(TicketTopic::NavlogActivation) => {
             if license.quantity(SKU_AMOBILE_PRO) < 1 {
                 return Err(Error::RequiresAmobilePro);
             }
@@ -155,7 +155,7 @@ pub fn check_ticket(
             }
             Ok(())
         }
-        "license_email_change" => {
+        Some(TicketTopic::LicenseEmailChange) => {
             let raw = fields
                 .get("new_email")
                 .and_then(|v| v.as_str())
@@ -169,7 +169,7 @@ pub fn check_ticket(
             }
             Ok(())
         }
-        "package_change" | "general" => Ok(()),
-        other => Err(Error::UnknownTopic(other.chars().take(64).collect())),
+        Some(TicketTopic::PackageChange | TicketTopic::General) => Ok(()),
+        None => Err(Error::UnknownTopic(topic.chars().take(64).collect())),
     }
 }

@@ -1,4 +1,4 @@
-//! The one comparison of license e-mail addresses (domain.md, Identity): lower-case, IDN
+//! The one comparison of license e-mail addresses (docs/domain.md, Identity): lower-case, IDN
 //! domain as punycode. Server, client, keychain entry names and the cache all use it.
 
 use crate::error::Error;

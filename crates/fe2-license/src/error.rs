@@ -2,15 +2,185 @@
 //! where one exists, so that a refusal computed here, sent by the shop and received by the
 //! client is the same variant everywhere. The UI translates `code`, never `message`.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 /// Result with the core's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// What kind of failure an error is. One class per code decides the offline view, quick
+/// retries, the support-site fallback and the monitoring state, in the app, the CLI and the UI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorClass {
+    /// The shop was not reached (timeout, no connection, proxy, a 5xx page): retry soon.
+    Network,
+    /// The shop answered, but not usefully (not the Shop API, too large, an internal error).
+    BadAnswer,
+    /// The connection itself was refused: TLS failed, or plain `http://` to a remote host.
+    Insecure,
+    /// Data the pinned key cannot vouch for.
+    Trust,
+    /// The shop or the license rules refused the request (input, eligibility, credentials).
+    Refusal,
+    /// This computer's storage: keychain, files, account configuration.
+    Local,
+}
+
+impl ErrorClass {
+    /// Every class.
+    pub const ALL: [ErrorClass; 6] = [
+        ErrorClass::Network,
+        ErrorClass::BadAnswer,
+        ErrorClass::Insecure,
+        ErrorClass::Trust,
+        ErrorClass::Refusal,
+        ErrorClass::Local,
+    ];
+
+    /// True when the shop could not be reached or did not answer usefully: the cached data is
+    /// shown as offline, and a ticket may go through the support site instead.
+    pub fn is_offline(self) -> bool {
+        matches!(self, ErrorClass::Network | ErrorClass::BadAnswer)
+    }
+
+    /// The class of a code as it travels (a shop's unknown code is a refusal).
+    pub fn of(code: &str) -> Self {
+        ErrorCode::parse(code).map_or(ErrorClass::Refusal, ErrorCode::class)
+    }
+}
+
+/// Declares [`ErrorCode`] with the wire text and the class of every code.
+macro_rules! error_codes {
+    ($($(#[doc = $doc:literal])* $variant:ident = $text:literal, $class:ident;)+) => {
+        /// Every machine code the core knows: the Shop API's codes and the local ones.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+        pub enum ErrorCode {
+            $($(#[doc = $doc])* #[serde(rename = $text)] $variant,)+
+        }
+
+        impl ErrorCode {
+            /// All codes, in the order of [`Error`]'s variants.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),+];
+
+            /// The code's text on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $text,)+
+                }
+            }
+
+            /// The code's class.
+            pub fn class(self) -> ErrorClass {
+                match self {
+                    $(ErrorCode::$variant => ErrorClass::$class,)+
+                }
+            }
+
+            /// The code of a wire text, `None` for a code this version does not know.
+            pub fn parse(text: &str) -> Option<Self> {
+                match text {
+                    $($text => Some(ErrorCode::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// A trial cannot change quantities.
+    TrialLicense = "trial_license", Refusal;
+    /// Only active subscriptions can change quantities.
+    SubscriptionNotActive = "subscription_not_active", Refusal;
+    /// No paid order yet.
+    NoPaidOrder = "no_paid_order", Refusal;
+    /// Packages 1-5 change only through a support ticket.
+    LegacyPackage = "legacy_package", Refusal;
+    /// The SKU is not in the catalog (or has no price).
+    UnknownItem = "unknown_item", Refusal;
+    /// A quantity outside the product's range.
+    InvalidQuantity = "invalid_quantity", Refusal;
+    /// Nothing would change.
+    NoChange = "no_change", Refusal;
+    /// Not a usable e-mail address.
+    InvalidEmail = "invalid_email", Refusal;
+    /// The ticket topic is not known.
+    UnknownTopic = "unknown_topic", Refusal;
+    /// The request's structure is wrong.
+    BadRequest = "bad_request", Refusal;
+    /// NavLog needs aMobile PRO.
+    RequiresAmobilePro = "requires_amobile_pro", Refusal;
+    /// NavLog is already active.
+    AlreadyActive = "already_active", Refusal;
+    /// The new e-mail already has a license.
+    EmailInUse = "email_in_use", Refusal;
+    /// This e-mail already has a license.
+    LicenseExists = "license_exists", Refusal;
+    /// Unknown user or wrong application password.
+    InvalidCredentials = "invalid_credentials", Refusal;
+    /// The shop's sign-in throttle.
+    TooManyAttempts = "too_many_attempts", Refusal;
+    /// The thing asked for does not exist.
+    NotFound = "not_found", Refusal;
+    /// The route does not take this method.
+    MethodNotAllowed = "method_not_allowed", Refusal;
+    /// The request body is over 64 KiB.
+    PayloadTooLarge = "payload_too_large", Refusal;
+    /// An idempotency key reused with another body.
+    IdempotencyKeyReuse = "idempotency_key_reuse", Refusal;
+    /// The price changed since the preview.
+    QuoteChanged = "quote_changed", Refusal;
+    /// The shop failed internally.
+    Internal = "internal", BadAnswer;
+    /// The shop did not answer in time.
+    Timeout = "timeout", Network;
+    /// No connection to the shop.
+    Unreachable = "unreachable", Network;
+    /// TLS failed.
+    Tls = "tls", Insecure;
+    /// A proxy refused or failed.
+    Proxy = "proxy", Network;
+    /// The shop answered 5xx without a Shop API error.
+    ShopUnavailable = "shop_unavailable", Network;
+    /// The answer is not the Shop API.
+    NotAShopApi = "not_a_shop_api", BadAnswer;
+    /// The answer is larger than the client accepts.
+    ResponseTooLarge = "response_too_large", BadAnswer;
+    /// Plain `http://` to a host that is not loopback.
+    InsecureUrl = "insecure_url", Insecure;
+    /// Not a usable shop URL.
+    InvalidUrl = "invalid_url", Refusal;
+    /// The file is not in the license file format.
+    MalformedLicenseFile = "malformed_license_file", Trust;
+    /// `alg` is not exactly `ed25519`.
+    UnsupportedAlgorithm = "unsupported_algorithm", Trust;
+    /// The signature does not verify with the pinned key.
+    BadSignature = "bad_signature", Trust;
+    /// The file belongs to another e-mail.
+    WrongAccount = "wrong_account", Trust;
+    /// The shop now presents another signing key.
+    KeyChanged = "key_changed", Trust;
+    /// The OS keychain cannot be reached.
+    KeychainUnavailable = "keychain_unavailable", Local;
+    /// The keychain has no entry for this account.
+    NoSecret = "no_secret", Local;
+    /// A cache or configuration file is damaged.
+    CorruptFile = "corrupt_file", Local;
+    /// Reading or writing a local file failed.
+    Io = "io", Local;
+    /// No account with this e-mail is configured.
+    UnknownAccount = "unknown_account", Local;
+    /// The account is configured already.
+    AccountExists = "account_exists", Local;
+}
+
 /// Everything that can go wrong in the core, in the shop's rules, the client or local storage.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
-    // --- switch eligibility (domain.md order), 409 ---
+    // --- switch eligibility (docs/domain.md order), 409 ---
     /// A trial cannot change quantities; buying with the same e-mail converts it.
     #[error("a trial license cannot be changed; buy a license with the same e-mail instead")]
     TrialLicense,
@@ -206,50 +376,65 @@ impl Error {
     /// The stable machine code (the Shop API's code where one exists).
     pub fn code(&self) -> &str {
         match self {
-            Error::TrialLicense => "trial_license",
-            Error::SubscriptionNotActive { .. } => "subscription_not_active",
-            Error::NoPaidOrder => "no_paid_order",
-            Error::LegacyPackage { .. } => "legacy_package",
-            Error::UnknownItem { .. } => "unknown_item",
-            Error::InvalidQuantity { .. } => "invalid_quantity",
-            Error::NoChange => "no_change",
-            Error::InvalidEmail(_) => "invalid_email",
-            Error::UnknownTopic(_) => "unknown_topic",
-            Error::BadRequest(_) => "bad_request",
-            Error::RequiresAmobilePro => "requires_amobile_pro",
-            Error::AlreadyActive => "already_active",
-            Error::EmailInUse => "email_in_use",
-            Error::LicenseExists => "license_exists",
-            Error::InvalidCredentials => "invalid_credentials",
-            Error::TooManyAttempts { .. } => "too_many_attempts",
-            Error::NotFound => "not_found",
-            Error::MethodNotAllowed => "method_not_allowed",
-            Error::PayloadTooLarge => "payload_too_large",
-            Error::IdempotencyKeyReuse => "idempotency_key_reuse",
-            Error::QuoteChanged { .. } => "quote_changed",
-            Error::Internal(_) => "internal",
             Error::Shop { code, .. } => code,
-            Error::Timeout => "timeout",
-            Error::Unreachable(_) => "unreachable",
-            Error::Tls(_) => "tls",
-            Error::Proxy(_) => "proxy",
-            Error::ShopUnavailable { .. } => "shop_unavailable",
-            Error::NotAShopApi(_) => "not_a_shop_api",
-            Error::ResponseTooLarge => "response_too_large",
-            Error::InsecureUrl(_) => "insecure_url",
-            Error::InvalidUrl(_) => "invalid_url",
-            Error::MalformedLicenseFile(_) => "malformed_license_file",
-            Error::UnsupportedAlgorithm(_) => "unsupported_algorithm",
-            Error::BadSignature => "bad_signature",
-            Error::WrongAccount { .. } => "wrong_account",
-            Error::KeyChanged { .. } => "key_changed",
-            Error::KeychainUnavailable(_) => "keychain_unavailable",
-            Error::NoSecret(_) => "no_secret",
-            Error::CorruptFile { .. } => "corrupt_file",
-            Error::Io { .. } => "io",
-            Error::UnknownAccount(_) => "unknown_account",
-            Error::AccountExists(_) => "account_exists",
+            known => known.known_code().map_or("internal", ErrorCode::as_str),
         }
+    }
+
+    /// The code as the enum of known codes; `None` only for a shop's code this client does not
+    /// know ([`Error::Shop`]).
+    pub fn known_code(&self) -> Option<ErrorCode> {
+        Some(match self {
+            Error::TrialLicense => ErrorCode::TrialLicense,
+            Error::SubscriptionNotActive { .. } => ErrorCode::SubscriptionNotActive,
+            Error::NoPaidOrder => ErrorCode::NoPaidOrder,
+            Error::LegacyPackage { .. } => ErrorCode::LegacyPackage,
+            Error::UnknownItem { .. } => ErrorCode::UnknownItem,
+            Error::InvalidQuantity { .. } => ErrorCode::InvalidQuantity,
+            Error::NoChange => ErrorCode::NoChange,
+            Error::InvalidEmail(_) => ErrorCode::InvalidEmail,
+            Error::UnknownTopic(_) => ErrorCode::UnknownTopic,
+            Error::BadRequest(_) => ErrorCode::BadRequest,
+            Error::RequiresAmobilePro => ErrorCode::RequiresAmobilePro,
+            Error::AlreadyActive => ErrorCode::AlreadyActive,
+            Error::EmailInUse => ErrorCode::EmailInUse,
+            Error::LicenseExists => ErrorCode::LicenseExists,
+            Error::InvalidCredentials => ErrorCode::InvalidCredentials,
+            Error::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
+            Error::NotFound => ErrorCode::NotFound,
+            Error::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Error::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            Error::IdempotencyKeyReuse => ErrorCode::IdempotencyKeyReuse,
+            Error::QuoteChanged { .. } => ErrorCode::QuoteChanged,
+            Error::Internal(_) => ErrorCode::Internal,
+            Error::Timeout => ErrorCode::Timeout,
+            Error::Unreachable(_) => ErrorCode::Unreachable,
+            Error::Tls(_) => ErrorCode::Tls,
+            Error::Proxy(_) => ErrorCode::Proxy,
+            Error::ShopUnavailable { .. } => ErrorCode::ShopUnavailable,
+            Error::NotAShopApi(_) => ErrorCode::NotAShopApi,
+            Error::ResponseTooLarge => ErrorCode::ResponseTooLarge,
+            Error::InsecureUrl(_) => ErrorCode::InsecureUrl,
+            Error::InvalidUrl(_) => ErrorCode::InvalidUrl,
+            Error::MalformedLicenseFile(_) => ErrorCode::MalformedLicenseFile,
+            Error::UnsupportedAlgorithm(_) => ErrorCode::UnsupportedAlgorithm,
+            Error::BadSignature => ErrorCode::BadSignature,
+            Error::WrongAccount { .. } => ErrorCode::WrongAccount,
+            Error::KeyChanged { .. } => ErrorCode::KeyChanged,
+            Error::KeychainUnavailable(_) => ErrorCode::KeychainUnavailable,
+            Error::NoSecret(_) => ErrorCode::NoSecret,
+            Error::CorruptFile { .. } => ErrorCode::CorruptFile,
+            Error::Io { .. } => ErrorCode::Io,
+            Error::UnknownAccount(_) => ErrorCode::UnknownAccount,
+            Error::AccountExists(_) => ErrorCode::AccountExists,
+            Error::Shop { .. } => return None,
+        })
+    }
+
+    /// The class of this error; a shop's unknown code counts as a refusal.
+    pub fn class(&self) -> ErrorClass {
+        self.known_code()
+            .map_or(ErrorClass::Refusal, ErrorCode::class)
     }
 
     /// The HTTP status the Shop API answers this error with (500 for local-only errors).
@@ -304,17 +489,120 @@ impl Error {
         }
     }
 
-    /// True when the shop could not be reached or did not answer usefully: show cached data offline.
+    /// True when the shop could not be reached or did not answer usefully: show cached data
+    /// offline ([`ErrorClass::is_offline`]).
     pub fn is_offline(&self) -> bool {
-        matches!(
-            self,
-            Error::Timeout
-                | Error::Unreachable(_)
-                | Error::Proxy(_)
-                | Error::ShopUnavailable { .. }
-                | Error::NotAShopApi(_)
-                | Error::ResponseTooLarge
-                | Error::Internal(_)
-        )
+        self.class().is_offline()
+    }
+}
+
+/// An error as it travels: over IPC, in the cache file and in the CLI's JSON (docs/ipc.md).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(from = "StoredErrorInfo")]
+pub struct ErrorInfo {
+    /// [`Error::code`]: an [`ErrorCode`], or a shop's code this version does not know.
+    #[cfg_attr(feature = "ts", ts(as = "WireErrorCode"))]
+    pub code: String,
+    /// The code's class.
+    pub class: ErrorClass,
+    /// English text for logs; the UI translates `code`.
+    pub message: String,
+    /// Machine-readable details ([`Error::details`]).
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>"))]
+    pub details: Value,
+}
+
+/// [`ErrorInfo`] as older versions stored it: without `class` (taken from the code then).
+#[derive(Deserialize)]
+struct StoredErrorInfo {
+    code: String,
+    #[serde(default)]
+    class: Option<ErrorClass>,
+    message: String,
+    #[serde(default)]
+    details: Value,
+}
+
+impl From<StoredErrorInfo> for ErrorInfo {
+    fn from(stored: StoredErrorInfo) -> Self {
+        Self {
+            class: stored.class.unwrap_or_else(|| ErrorClass::of(&stored.code)),
+            code: stored.code,
+            message: stored.message,
+            details: stored.details,
+        }
+    }
+}
+
+impl From<&Error> for ErrorInfo {
+    fn from(error: &Error) -> Self {
+        Self {
+            code: error.code().to_string(),
+            class: error.class(),
+            message: error.to_string(),
+            details: error.details(),
+        }
+    }
+}
+
+/// The TypeScript type of a code as it travels: a known [`ErrorCode`] or a shop's own.
+#[cfg(feature = "ts")]
+#[derive(ts_rs::TS)]
+#[ts(untagged)]
+pub enum WireErrorCode {
+    /// A code this version knows.
+    Known(ErrorCode),
+    /// A shop's code this version does not know.
+    Other(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_reads_back_and_offline_is_network_or_a_useless_answer() {
+        for code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(*code));
+            let json = serde_json::to_value(code).unwrap();
+            assert_eq!(json, code.as_str());
+        }
+        let offline: Vec<&str> = ErrorCode::ALL
+            .iter()
+            .filter(|c| c.class().is_offline())
+            .map(|c| c.as_str())
+            .collect();
+        assert_eq!(
+            offline,
+            [
+                "internal",
+                "timeout",
+                "unreachable",
+                "proxy",
+                "shop_unavailable",
+                "not_a_shop_api",
+                "response_too_large"
+            ]
+        );
+        let shop_own = Error::Shop {
+            status: 418,
+            code: "teapot".into(),
+            message: "no".into(),
+        };
+        assert_eq!(
+            (shop_own.code(), shop_own.class()),
+            ("teapot", ErrorClass::Refusal)
+        );
+        assert_eq!(ErrorClass::of("teapot"), ErrorClass::Refusal);
+    }
+
+    #[test]
+    fn a_stored_error_without_a_class_takes_the_codes() {
+        let stored = r#"{"code":"timeout","message":"late","details":{}}"#;
+        let info: ErrorInfo = serde_json::from_str(stored).unwrap();
+        assert_eq!(info.class, ErrorClass::Network);
+        let json = serde_json::to_value(ErrorInfo::from(&Error::BadSignature)).unwrap();
+        assert_eq!(json["class"], "trust");
     }
 }

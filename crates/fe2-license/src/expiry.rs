@@ -1,4 +1,4 @@
-//! When a license stops being usable and how urgent that is (domain.md: Statuses, Expiry).
+//! When a license stops being usable and how urgent that is (docs/domain.md, Statuses and expiry).
 
 use crate::model::{Kind, License, Status};
 use crate::pricing::ceil_days;
@@ -26,6 +26,7 @@ impl Default for Thresholds {
 /// How urgent a license is, most urgent last.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Urgency {
     /// Far from expiry.
     Ok,

@@ -31,4 +31,4 @@ pub mod secrets;
 pub mod service;
 
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorClass, ErrorCode, ErrorInfo, Result};

@@ -1,4 +1,4 @@
-//! The signed license file (shop-api.md): create it in the shop, verify it in the app and CLI.
+//! The signed license file (docs/domain.md): create it in the shop, verify it in the app and CLI.
 
 use crate::error::{Error, Result};
 use crate::model::License;

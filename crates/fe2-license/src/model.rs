@@ -1,5 +1,6 @@
-//! The Shop API's data in exactly its JSON shape (shop-api.md). Unknown fields are ignored and
-//! unknown enum values are kept as `Unknown(text)`, so a newer shop never breaks parsing.
+//! The Shop API's data in exactly its JSON shape (docs/shop-api.openapi.yaml). Unknown fields
+//! are ignored and unknown enum values are kept as `Unknown(text)`, so a newer shop never
+//! breaks parsing.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -47,6 +48,33 @@ macro_rules! open_enum {
             }
         }
 
+        /// Its known values, and any other text (`Unknown`).
+        #[cfg(feature = "ts")]
+        impl ts_rs::TS for $name {
+            type WithoutGenerics = Self;
+            type OptionInnerType = Self;
+
+            fn name(_: &ts_rs::Config) -> String {
+                stringify!($name).to_string()
+            }
+
+            fn inline(_: &ts_rs::Config) -> String {
+                concat!($("\"", $text, "\" | ",)+ "(string & {})").to_string()
+            }
+
+            fn decl(cfg: &ts_rs::Config) -> String {
+                format!("type {} = {};", Self::name(cfg), Self::inline(cfg))
+            }
+
+            fn decl_concrete(cfg: &ts_rs::Config) -> String {
+                Self::decl(cfg)
+            }
+
+            fn output_path() -> Option<std::path::PathBuf> {
+                Some(concat!(stringify!($name), ".ts").into())
+            }
+        }
+
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 Ok(Self::from_text(&String::deserialize(d)?))
@@ -57,7 +85,12 @@ macro_rules! open_enum {
 
 open_enum! {
     /// Trial or paid subscription.
-    Kind { Trial = "trial", Subscription = "subscription" }
+    Kind {
+        /// A free, time-limited license.
+        Trial = "trial",
+        /// A paid license, renewed every billing period.
+        Subscription = "subscription",
+    }
 }
 
 open_enum! {
@@ -80,25 +113,60 @@ open_enum! {
 
 open_enum! {
     /// Unit of the billing period.
-    BillingPeriod { Day = "day", Week = "week", Month = "month", Year = "year" }
+    BillingPeriod {
+        /// Days.
+        Day = "day",
+        /// Weeks.
+        Week = "week",
+        /// Calendar months.
+        Month = "month",
+        /// Calendar years (FE2's period).
+        Year = "year",
+    }
 }
 
 open_enum! {
     /// Which kind of order.
-    OrderType { ParentOrder = "parent_order", RenewalOrder = "renewal_order", SwitchOrder = "switch_order" }
+    OrderType {
+        /// The purchase.
+        ParentOrder = "parent_order",
+        /// A renewal.
+        RenewalOrder = "renewal_order",
+        /// The setup fee of an upgrade.
+        SwitchOrder = "switch_order",
+    }
 }
 
 open_enum! {
     /// WooCommerce order status.
     OrderStatus {
-        Pending = "pending", Processing = "processing", OnHold = "on-hold", Completed = "completed",
-        Cancelled = "cancelled", Refunded = "refunded", Failed = "failed",
+        /// Awaiting payment.
+        Pending = "pending",
+        /// Paid, being processed.
+        Processing = "processing",
+        /// Awaiting action (e.g. a bank transfer).
+        OnHold = "on-hold",
+        /// Paid and done.
+        Completed = "completed",
+        /// Cancelled.
+        Cancelled = "cancelled",
+        /// Paid back.
+        Refunded = "refunded",
+        /// The payment failed.
+        Failed = "failed",
     }
 }
 
 open_enum! {
     /// What a quote line does.
-    ChangeKind { Upgrade = "upgrade", Downgrade = "downgrade", Unchanged = "unchanged" }
+    ChangeKind {
+        /// More than today: effective at once, prorated fee.
+        Upgrade = "upgrade",
+        /// Less than today: effective at the period end, no charge.
+        Downgrade = "downgrade",
+        /// Today's quantity (cancels a scheduled change of it).
+        Unchanged = "unchanged",
+    }
 }
 
 /// The item SKU of the package a license runs on (`fe2-basis`, `fe2-paket-3`).
@@ -113,6 +181,7 @@ pub const FEATURE_NAVLOG: &str = "navlog";
 
 /// A license's package.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Package {
     /// `basis` or `paket-1`..`paket-5`.
     pub code: String,
@@ -125,6 +194,7 @@ pub struct Package {
 
 /// One bookable item of a license with its quantity.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Item {
     /// The SKU (`fe2-persons`).
     pub sku: String,
@@ -135,11 +205,13 @@ pub struct Item {
     pub quantity: u32,
     /// Net price per unit per billing period in force today; `None`: price on request.
     #[serde(default, with = "crate::money::optional")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub unit_price: Option<Decimal>,
 }
 
 /// A downgrade that takes effect at the next renewal.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ScheduledChange {
     /// The shop's id, used to cancel it.
     pub id: String,
@@ -153,6 +225,7 @@ pub struct ScheduledChange {
 
 /// Whether the license may change quantities now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SwitchStatus {
     /// True when self-service changes are allowed.
     pub allowed: bool,
@@ -162,6 +235,7 @@ pub struct SwitchStatus {
 
 /// One FE2 license (one shop subscription), as `GET /license` returns it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct License {
     /// The shop's subscription id.
     pub id: u64,
@@ -252,6 +326,7 @@ impl License {
 
 /// An order of a license (`GET /license/orders`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Order {
     /// The shop's order id.
     pub id: u64,
@@ -262,6 +337,7 @@ pub struct Order {
     pub status: OrderStatus,
     /// Gross total.
     #[serde(with = "crate::money")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub total: Decimal,
     /// When it was created.
     pub date_created: DateTime<Utc>,
@@ -272,6 +348,7 @@ pub struct Order {
 
 /// A product's name in both UI languages.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LocalizedName {
     /// German.
     pub de: String,
@@ -281,6 +358,7 @@ pub struct LocalizedName {
 
 /// A bookable product of the catalog.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Product {
     /// The SKU.
     pub sku: String,
@@ -296,6 +374,7 @@ pub struct Product {
 
 /// Net unit prices valid from a date on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PriceList {
     /// Its id (`2023-04-17`).
     pub id: String,
@@ -306,6 +385,7 @@ pub struct PriceList {
         serialize_with = "serialize_prices",
         deserialize_with = "deserialize_prices"
     )]
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, string>"))]
     pub prices: BTreeMap<String, Decimal>,
 }
 
@@ -336,11 +416,13 @@ fn deserialize_prices<'de, D: serde::Deserializer<'de>>(
 
 /// The shop's products and dated price lists (`GET /catalog`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Catalog {
     /// `EUR`.
     pub currency: String,
     /// VAT rate, `0.19`.
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub vat_rate: Decimal,
     /// All price lists, any order.
     pub price_lists: Vec<PriceList>,
@@ -366,10 +448,12 @@ impl Catalog {
 /// One requested new total. `quantity` stays raw JSON so that a string, a fraction or a
 /// negative number is answered `invalid_quantity` for its SKU, not a parse failure.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RequestedItem {
     /// The SKU.
     pub sku: String,
     /// The new total as sent.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub quantity: serde_json::Value,
 }
 
@@ -385,6 +469,7 @@ impl RequestedItem {
 
 /// One line of a quote.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct QuoteLine {
     /// The SKU.
     pub sku: String,
@@ -396,9 +481,11 @@ pub struct QuoteLine {
     pub change: ChangeKind,
     /// Net unit price on the quote date.
     #[serde(with = "crate::money")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub unit_price: Decimal,
     /// Prorated setup fee of this line (0.00 for downgrades).
     #[serde(with = "crate::money")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub fee: Decimal,
     /// Now for upgrades, the period end for downgrades, `None` when unchanged.
     pub effective_date: Option<DateTime<Utc>>,
@@ -406,39 +493,49 @@ pub struct QuoteLine {
 
 /// The one-off setup fee of an upgrade.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SetupFee {
     /// Σ rounded line fees.
     #[serde(with = "crate::money")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub net: Decimal,
     /// VAT on `net`, rounded.
     #[serde(with = "crate::money")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub vat: Decimal,
     /// `net + vat`.
     #[serde(with = "crate::money")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub gross: Decimal,
     /// The VAT rate applied.
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub vat_rate: Decimal,
 }
 
 /// What the next renewal will cost.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NextRenewal {
     /// The renewal date (period end).
     pub date: DateTime<Utc>,
     /// Net total.
     #[serde(with = "crate::money")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub net: Decimal,
     /// VAT.
     #[serde(with = "crate::money")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub vat: Decimal,
     /// Gross total.
     #[serde(with = "crate::money")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub gross: Decimal,
 }
 
 /// A priced switch request (`POST /license/switch/preview`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Quote {
     /// When it was computed.
     pub quote_date: DateTime<Utc>,
@@ -458,6 +555,7 @@ pub struct Quote {
 
 /// A support ticket (`GET /tickets`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Ticket {
     /// The support system's number.
     pub number: String,
@@ -472,16 +570,47 @@ pub struct Ticket {
     pub created: DateTime<Utc>,
 }
 
-/// Ticket topics (Hilfethemen) that the app can request.
-pub const TICKET_TOPICS: [&str; 4] = [
-    "navlog_activation",
-    "license_email_change",
-    "package_change",
-    "general",
-];
+/// A ticket's topic (Hilfethema) as the app requests it (docs/domain.md, Tickets).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum TicketTopic {
+    /// Activate NavLog (needs aMobile PRO).
+    NavlogActivation,
+    /// Move the license to another e-mail address (`fields.new_email`).
+    LicenseEmailChange,
+    /// Change a legacy package (packages 1-5 change only this way).
+    PackageChange,
+    /// Anything else.
+    General,
+}
+
+impl TicketTopic {
+    /// The topic of a code, `None` for a topic the support does not know.
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "navlog_activation" => Some(TicketTopic::NavlogActivation),
+            "license_email_change" => Some(TicketTopic::LicenseEmailChange),
+            "package_change" => Some(TicketTopic::PackageChange),
+            "general" => Some(TicketTopic::General),
+            _ => None,
+        }
+    }
+
+    /// The topic's code on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketTopic::NavlogActivation => "navlog_activation",
+            TicketTopic::LicenseEmailChange => "license_email_change",
+            TicketTopic::PackageChange => "package_change",
+            TicketTopic::General => "general",
+        }
+    }
+}
 
 /// The answer of `POST /license/switch`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SwitchOutcome {
     /// The switch order, `None` when nothing is to pay.
     pub order: Option<Order>,

@@ -1,4 +1,4 @@
-//! Every directory the app and the CLI write to, decided in one place (architecture.md):
+//! Every directory the app and the CLI write to, decided in one place (docs/architecture.md):
 //! the OS conventions, or everything below `FE2_LICENSE_HOME` (tests, portable installs).
 
 use crate::error::{Error, Result};

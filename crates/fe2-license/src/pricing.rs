@@ -1,4 +1,4 @@
-//! Prices of quantity changes (domain.md: Upgrade, Downgrade, Mixed, Next renewal).
+//! Prices of quantity changes (docs/domain.md, Prices).
 //! The reference shop answers with these figures and the app's local estimate shows them.
 
 use crate::eligibility;

@@ -14,7 +14,7 @@ pub fn entry_user(normalized_email: &str, shop_host: &str) -> String {
     format!("{normalized_email}@{shop_host}")
 }
 
-/// What the keychain holds for one account (shop-api.md: `{"password","shop_key"}`).
+/// What the keychain holds for one account (`{"password","shop_key"}`, docs/domain.md).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Secret {
     /// The WordPress application password.

@@ -15,22 +15,12 @@ fn view(email: &str, urgency: Urgency, days_left: i64, verification: Verificatio
     license.email = email.to_string();
     license.name = format!("FF {email}");
     LicenseView {
-        email: email.into(),
-        shop_url: "https://shop.example".into(),
-        fingerprint: None,
         license: Some(license),
         verification,
-        verification_error: None,
-        as_of: None,
-        clock_behind: false,
-        fetched_at: None,
-        offline: false,
-        offline_since: None,
-        last_error: None,
-        expires_at: None,
         days_left: Some(days_left),
         usable: true,
         urgency,
+        ..LicenseView::new(email.into(), "https://shop.example".into())
     }
 }
 

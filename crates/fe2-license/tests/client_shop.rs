@@ -375,7 +375,7 @@ async fn a_new_shop_key_is_not_trusted() {
     let view = svc.refresh(BASIS_EMAIL).await.unwrap();
     assert_eq!(view.last_error.unwrap().code, "key_changed");
     // The cached file still verifies with the pinned key, but the shop no longer vouches for
-    // it: not verified until the account is added again (shop-api.md).
+    // it: not verified until the account is added again (docs/domain.md).
     assert_eq!(view.verification, Verification::NotVerified);
     assert_eq!(view.verification_error.unwrap().code, "key_changed");
     assert!(view.license.is_some() && view.days_left.is_some());

@@ -92,7 +92,7 @@ const FILE_CODES: [&str; 4] = [
 fn check_verify(text: &str) -> std::result::Result<Option<Error>, TestCaseError> {
     match license_file::verify(text, &pinned(), EMAIL, now()) {
         Ok(verified) => {
-            // `kid` is outside the signature (shop-api.md signs 'license/' + data), so a
+            // `kid` is outside the signature (docs/domain.md: the signature covers 'license/' + data), so a
             // changed `kid` is the one edit that still verifies; it selects no key here.
             let genuine = genuine_verified();
             prop_assert_eq!(&verified.license, &genuine.license);

@@ -1,4 +1,4 @@
-//! domain.md's worked examples, to the cent.
+//! docs/domain.md's worked examples, to the cent.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! The Shop API's routes (shop-api.md) and their handlers. The router is built from
+//! The Shop API's routes (docs/shop-api.openapi.yaml) and their handlers. The router is built from
 //! [`ROUTES`], which the OpenAPI test compares with `docs/shop-api.openapi.yaml`.
 
 use crate::auth::parse_basic;
@@ -422,7 +422,7 @@ async fn switch(State(state): State<Shared>, headers: HeaderMap, body: Bytes) ->
     .await
 }
 
-/// Runs a request under an idempotency key (shop-api.md, Idempotency): the key is required,
+/// Runs a request under an idempotency key (docs/shop-api.openapi.yaml, Idempotency-Key): the key is required,
 /// a stored answer is looked up before the body is validated, only 2xx answers are stored,
 /// and a duplicate waits for the first.
 async fn idempotent<F, Fut>(
@@ -595,7 +595,7 @@ async fn tickets(State(state): State<Shared>, headers: HeaderMap) -> ApiResult<J
     Ok(Json(to_json(&tickets)?))
 }
 
-/// The German subject of a ticket topic (domain.md table).
+/// The German subject of a ticket topic (docs/domain.md, Tickets).
 fn ticket_subject(topic: &str) -> &'static str {
     match topic {
         "navlog_activation" => "Freischaltung NavLog",

@@ -1,4 +1,4 @@
-//! The fixtures format (shop-api.md): a catalog and customers with their licenses, orders and
+//! The fixtures format (an example: fixtures/demo.json): a catalog and customers with their licenses, orders and
 //! tickets. Any date may be written relative to the start clock as `{"days_from_now": N}`.
 
 use chrono::{DateTime, TimeDelta, Utc};

@@ -1,4 +1,4 @@
-//! The reference FE2 shop: a real server of the Shop API (shop-api.md) on SQLite.
+//! The reference FE2 shop: a real server of the Shop API (docs/shop-api.openapi.yaml) on SQLite.
 //!
 //! It is the demo back end (in-process in the desktop app's demo mode), the back end of every
 //! client test, and an executable specification the vendor can hold its own plugin against.

@@ -1,4 +1,4 @@
-//! `fe2-shop`: the reference shop's command line (shop-api.md, "how it starts").
+//! `fe2-shop`: the reference shop's command line (the API: docs/shop-api.openapi.yaml).
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;

@@ -1,4 +1,4 @@
-//! Every route and error code of shop-api.md over real HTTP on loopback, each test with its
+//! Every route and error code of docs/shop-api.openapi.yaml over real HTTP on loopback, each test with its
 //! own in-process shop and a frozen clock.
 
 mod common;

@@ -33,7 +33,7 @@ fn config() -> Config {
     }
 }
 
-/// The documented status of every error code a body can cause (shop-api.md).
+/// The documented status of every error code a body can cause (docs/shop-api.openapi.yaml).
 fn documented_status(code: &str) -> Option<u16> {
     Some(match code {
         "bad_request" => 400,
@@ -95,7 +95,7 @@ impl Door {
         }
     }
 
-    /// Prints the statuses seen (the figures of the README) and checks that bodies were refused.
+    /// Prints the statuses seen (the figures of docs/reliability.md) and checks that bodies were refused.
     fn report(&self, route: &str) {
         let tally = self.tally.lock().expect("tally").clone();
         let total: usize = tally.values().sum();

@@ -1,5 +1,5 @@
 //! A loopback proxy in front of the reference shop that can stop, stall or answer like a broken
-//! server: the faults of issue 9 as the app meets them on a real network path.
+//! server: the faults of docs/reliability.md as the app meets them on a real network path.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};

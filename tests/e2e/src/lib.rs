@@ -226,7 +226,7 @@ impl Session {
         format!("waiting for {css}: {e} (screen: {})", shot.display()).into()
     }
 
-    /// Opens the dashboard route (`#/`, app-and-cli.md).
+    /// Opens the dashboard route (`#/`).
     pub async fn go_to_dashboard(&self) -> TestResult {
         self.client
             .execute("window.location.hash = '#/';", Vec::new())
@@ -393,7 +393,7 @@ fn shop_binary() -> TestResult<PathBuf> {
     )
 }
 
-/// `fe2-shop serve` as its own process (shop-api.md, "how it starts"); killed when dropped.
+/// `fe2-shop serve` as its own process (`--listen`, `--now`); killed when dropped.
 pub struct ShopProcess {
     child: Child,
     base_url: String,
@@ -508,7 +508,7 @@ impl Session {
         Ok(())
     }
 
-    /// Opens a route of the UI (`#/license/<e-mail>`, app-and-cli.md) as a link in the app would.
+    /// Opens a route of the UI (`#/license/<e-mail>`) as a link in the app would.
     pub async fn go_to(&self, hash: &str) -> TestResult {
         self.client
             .execute(

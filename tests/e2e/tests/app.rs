@@ -1,4 +1,4 @@
-//! Issue 5's acceptance, end to end: the real app binary under Xvfb, driven through
+//! The app's acceptance, end to end: the real app binary under Xvfb, driven through
 //! tauri-driver + WebKitWebDriver. Run by scripts/test.sh (`cargo test -p fe2-e2e -- --ignored
 //! --test-threads=1` inside xvfb-run and dbus-run-session with an unlocked gnome-keyring).
 

@@ -1,4 +1,4 @@
-//! Issue 9, end to end in the real app under Xvfb: a shop that is stopped, stalls, answers 500,
+//! docs/reliability.md, faults, end to end in the real app under Xvfb: a shop that is stopped, stalls, answers 500,
 //! HTML or garbage (through a loopback fault proxy in front of `fe2-shop serve`); and the content
 //! security policy of the web view. Run by scripts/test.sh like tests/app.rs.
 

@@ -1,5 +1,5 @@
-//! Issue 6's acceptance, end to end: the real app under Xvfb against `fe2-shop serve --now
-//! 2025-07-02T12:00:00Z` with the worked examples of domain.md (fixtures/worked-examples.json).
+//! The change and request flows, end to end: the real app under Xvfb against `fe2-shop serve --now
+//! 2025-07-02T12:00:00Z` with the worked examples of docs/domain.md (fixtures/worked-examples.json).
 //! Each test has a shop process and a data home of its own; what the app did is checked again
 //! through the shop's API. Run by scripts/test.sh like tests/app.rs.
 

@@ -1,4 +1,4 @@
-//! Issue 9, item 5: after the whole end-to-end run, no file the app wrote (data homes, logs, web
+//! docs/reliability.md, secrets: after the whole end-to-end run, no file the app wrote (data homes, logs, web
 //! view data, demo homes), no line of its output and no IPC answer it gave holds a password.
 //! scripts/test.sh runs this last, over the `FE2_E2E_ARTIFACTS` directory the run kept.
 

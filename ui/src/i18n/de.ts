@@ -1,4 +1,5 @@
 // German texts: the source of truth for the keys. Placeholders are written {name}.
+import type { ErrorCode } from '../lib/bindings';
 
 /** The German dictionary. */
 export const de = {
@@ -282,8 +283,14 @@ export const de = {
   'error.unsupported_algorithm': 'Die Lizenzdatei ist mit einem unbekannten Verfahren signiert.',
   'error.corrupt_file': 'Eine gespeicherte Datei ist beschädigt.',
   'error.io': 'Eine Datei konnte nicht gelesen oder geschrieben werden.',
+  'error.license_exists': 'Für diese E-Mail-Adresse gibt es bereits eine Lizenz.',
+  'error.method_not_allowed': 'Der Shop nimmt diese Anfrage so nicht an.',
+  'error.payload_too_large': 'Die Anfrage ist zu groß für den Shop.',
   'error.generic': 'Das hat nicht geklappt (Fehler „{code}“).',
-} as const;
+} as const satisfies ErrorTexts;
 
 /** A text key. */
 export type Key = keyof typeof de;
+
+/** Every error code the app can send needs a text: a code without one fails the type check. */
+type ErrorTexts = Record<`error.${ErrorCode}`, string> & Record<string, string>;

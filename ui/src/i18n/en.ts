@@ -282,5 +282,8 @@ export const en = {
   'error.unsupported_algorithm': 'The license file is signed with an unknown method.',
   'error.corrupt_file': 'A saved file is damaged.',
   'error.io': 'A file could not be read or written.',
+  'error.license_exists': 'This e-mail address already has a license.',
+  'error.method_not_allowed': 'The shop does not accept this request in this form.',
+  'error.payload_too_large': 'The request is too large for the shop.',
   'error.generic': 'That did not work (error “{code}”).',
 } satisfies Record<Key, string>;

@@ -2,7 +2,6 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
-  AppError,
   AppInfo,
   Catalog,
   LicenseDetails,
@@ -14,8 +13,9 @@ import type {
   Settings,
   SwitchOutcome,
   Ticket,
-  Topic,
-} from './types';
+  TicketTopic,
+} from './bindings';
+import type { AppError } from './errors';
 
 /**
  * Tauri's own refusal of an argument that does not deserialize, sent before the command runs:
@@ -28,7 +28,11 @@ export function toAppError(raw: unknown): AppError {
   if (raw && typeof raw === 'object' && typeof (raw as { code?: unknown }).code === 'string') {
     const e = raw as Partial<AppError> & { code: string };
     const details = e.details && typeof e.details === 'object' ? e.details : {};
-    return { code: e.code, message: typeof e.message === 'string' ? e.message : '', details };
+    const message = typeof e.message === 'string' ? e.message : '';
+    // The app's class travels along; an error without one gets its code's (errorClass).
+    return typeof e.class === 'string'
+      ? { code: e.code, class: e.class, message, details }
+      : { code: e.code, message, details };
   }
   const text = String(raw);
   const invalid = INVALID_ARGS.exec(text);
@@ -91,13 +95,13 @@ export const cancelScheduledChange = (email: string, id: string) =>
 /** Opens a support ticket. */
 export const createTicket = (
   email: string,
-  topic: Topic,
+  topic: TicketTopic,
   message: string,
   fields: Record<string, unknown>,
   idempotencyKey: string,
 ) => call<Ticket>('create_ticket', { email, topic, message, fields, idempotencyKey });
 /** Opens the support site for the topic and copies the text to the clipboard. */
-export const supportFallback = (email: string, topic: Topic, text: string) =>
+export const supportFallback = (email: string, topic: TicketTopic, text: string) =>
   call<null>('support_fallback', { email, topic, text });
 /** Opens a page of the account's shop or support site. */
 export const openLink = (email: string, target: LinkTarget, id?: number | string) =>

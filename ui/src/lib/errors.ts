@@ -1,6 +1,12 @@
 // Error codes in plain words. The UI translates `code`; `message` is shown only as a detail.
 import { hasKey, t } from '../i18n/index.svelte';
-import type { AppError } from './types';
+import { ERROR_CLASSES, OFFLINE_CLASSES, type ErrorClass, type ErrorInfo } from './bindings';
+
+/**
+ * A command error as the page holds it: the app's `ErrorInfo`, or one the page made itself from
+ * Tauri's refusal of an argument (`toAppError`), which has no class of its own.
+ */
+export type AppError = Omit<ErrorInfo, 'class'> & { class?: ErrorClass };
 
 /** The user-facing sentence for a command error. */
 export function errorText(e: AppError): string {
@@ -17,21 +23,15 @@ export function errorText(e: AppError): string {
   });
 }
 
-/**
- * Codes after which a ticket may go through the support site instead: the route was unreachable
- * or answered 5xx (the same set the core calls "offline"), never a 409/422 refusal.
- */
-const FALLBACK_CODES = new Set([
-  'unreachable',
-  'timeout',
-  'proxy',
-  'shop_unavailable',
-  'internal',
-  'not_a_shop_api',
-  'response_too_large',
-]);
+/** The class of an error: as the app sent it, else the class of its code (a shop's own code is a refusal). */
+export function errorClass(e: AppError): ErrorClass {
+  return e.class ?? (ERROR_CLASSES as Record<string, ErrorClass | undefined>)[e.code] ?? 'refusal';
+}
 
-/** True when the support-site fallback may be offered for this error. */
+/**
+ * True when a ticket may go through the support site instead: the route was unreachable or
+ * answered 5xx (the classes the core calls offline), never after a 409/422 refusal.
+ */
 export function allowsSupportFallback(e: AppError): boolean {
-  return FALLBACK_CODES.has(e.code);
+  return OFFLINE_CLASSES.includes(errorClass(e));
 }

@@ -1,6 +1,6 @@
 // Words for values that come from the shop (statuses, products), with a safe fallback.
 import { hasKey, locale, t } from '../i18n/index.svelte';
-import type { Catalog, License, LicenseView } from './types';
+import type { Catalog, License, LicenseView } from './bindings';
 
 /** The status in words; a status this version does not know is "unbekannt". */
 export function statusText(status: string): string {

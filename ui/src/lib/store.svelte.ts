@@ -1,7 +1,8 @@
 // Application state shared by the views: the licenses, settings and refresh progress.
 import * as backend from './backend';
 import { locale } from '../i18n/index.svelte';
-import type { AppError, AppInfo, LicenseView, Settings } from './types';
+import type { AppInfo, LicenseView, Settings } from './bindings';
+import type { AppError } from './errors';
 
 /** Everything the views share. */
 export const app = $state<{

@@ -1,4 +1,4 @@
-//! Fixtures shared by the integration tests: domain.md's worked-example catalog and license.
+//! Fixtures shared by the integration tests: docs/domain.md's worked-example catalog and license.
 
 #![allow(dead_code)] // each test binary uses a different part of the fixtures
 
@@ -44,7 +44,7 @@ fn list(id: &str, prices: &[(&str, &str)]) -> PriceList {
     }
 }
 
-/// The current list of domain.md (valid from 2023-04-17).
+/// The current list of docs/domain.md (valid from 2023-04-17).
 pub fn current_list() -> PriceList {
     list(
         "2023-04-17",

@@ -1,13 +1,14 @@
-//! Bad input at every door of the app (issue 9, item 1): every command of [`COMMANDS`] gets
+//! Bad input at every door of the app (docs/reliability.md): every command of [`COMMANDS`] gets
 //! random and malformed arguments through Tauri's IPC on the mock runtime: wrong types, missing
 //! and extra fields, 1 MiB and empty strings, quantities such as `i64::MIN`, `u64::MAX`, `1e308`,
 //! `"12"`, `3.5` and `null`, invalid e-mails (unicode, control characters, 10 000 characters),
-//! invalid URLs and random JSON. Each answer must be a typed error (our `{code, message, details}`
-//! with a code of `fe2_license::Error`, or Tauri's own "invalid args" string that the UI maps to
-//! `bad_request`), never a panic or a missing answer, and nothing may be written: every file
-//! below the data home (path and bytes) and the secret store are compared before and after each
-//! case. The commands that need an account run a second time with one signed in against the
-//! reference shop on loopback, so that quantities, topics and keys reach the shop's validation.
+//! invalid URLs and random JSON. Each answer must be a typed error (our
+//! `{code, class, message, details}` with a code of `fe2_license::Error` and its class, or Tauri's
+//! own "invalid args" string that the UI maps to `bad_request`), never a panic or a missing
+//! answer, and nothing may be written: every file below the data home (path and bytes) and the
+//! secret store are compared before and after each case. The commands that need an account run
+//! a second time with one signed in against the reference shop on loopback, so that quantities,
+//! topics and keys reach the shop's validation.
 //!
 //! No network beyond 127.0.0.1: the only argument the core connects to is `add_account`'s
 //! `shopUrl`, and a guard lets through only URLs the client refuses before connecting or the
@@ -16,12 +17,15 @@
 //!
 //! 256 cases per command and mode; `FE2_FULL_FUZZ=1` runs 2 560.
 
-use crate::tests::{harness_with, request, snapshot, Harness, EMAIL, PASSWORD};
-use crate::{AppState, COMMANDS};
+mod common;
+
+use common::{harness_with, request, snapshot, Harness, EMAIL, PASSWORD};
 use fe2_license::client::{check_shop_url, ClientOptions};
 use fe2_license::config::Settings;
 use fe2_license::secrets::{MemorySecretStore, Secret, SecretStore};
 use fe2_license::service::ServiceOptions;
+use fe2_license::{ErrorClass, ErrorCode};
+use fe2_license_manager::{builder, AppState, COMMANDS};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{json, Map, Value};
@@ -155,18 +159,11 @@ fn call(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Answer {
     }
 }
 
-/// The stable codes of `fe2_license::Error::code()`, read from its source so that a new
-/// variant is known here without a second list.
+/// The stable codes of `fe2_license::Error::code()`, from the type.
 fn known_codes() -> BTreeSet<String> {
-    let source = include_str!("../../crates/fe2-license/src/error.rs");
-    let body = source
-        .split_once("pub fn code(&self)")
-        .and_then(|(_, rest)| rest.split_once("pub fn http_status"))
-        .map(|(body, _)| body)
-        .unwrap_or_default();
-    body.lines()
-        .filter_map(|line| line.split_once("=> \"").map(|(_, rest)| rest))
-        .filter_map(|rest| rest.split_once('"').map(|(code, _)| code.to_string()))
+    ErrorCode::ALL
+        .iter()
+        .map(|code| code.as_str().to_string())
         .collect()
 }
 
@@ -184,12 +181,15 @@ fn classify(cmd: &str, error: &Value, codes: &BTreeSet<String>) -> Result<Refusa
     match error {
         Value::Object(fields) => {
             let keys: BTreeSet<&str> = fields.keys().map(String::as_str).collect();
-            if keys != BTreeSet::from(["code", "message", "details"]) {
-                return Err(format!("not {{code, message, details}}: {error}"));
+            if keys != BTreeSet::from(["code", "class", "message", "details"]) {
+                return Err(format!("not {{code, class, message, details}}: {error}"));
             }
             let code = error["code"].as_str().unwrap_or_default();
             if !codes.contains(code) {
                 return Err(format!("unknown code {code:?}"));
+            }
+            if error["class"] != serde_json::to_value(ErrorClass::of(code)).unwrap_or_default() {
+                return Err(format!("not the class of {code:?}: {error}"));
             }
             if error["message"].as_str().is_none_or(str::is_empty) {
                 return Err(format!("no message: {error}"));
@@ -221,17 +221,6 @@ fn classify(cmd: &str, error: &Value, codes: &BTreeSet<String>) -> Result<Refusa
 fn clip(text: &str) -> String {
     text.chars().take(300).collect()
 }
-
-/// The codes of a shop that cannot be reached or does not answer like one.
-const OFFLINE_CODES: &[&str] = &[
-    "unreachable",
-    "timeout",
-    "proxy",
-    "tls",
-    "shop_unavailable",
-    "not_a_shop_api",
-    "response_too_large",
-];
 
 /// True when the case points the app somewhere else than the running shop's API (only
 /// `add_account` can): then an offline code is the right answer, otherwise it misleads.
@@ -528,7 +517,7 @@ fn link_id() -> BoxedStrategy<Value> {
 }
 
 /// Settings with bad or missing fields.
-/// The fields of ipc.md `Settings`.
+/// The fields of docs/ipc.md `Settings`.
 const SETTINGS_FIELDS: [&str; 5] = [
     "language",
     "warning_days",
@@ -879,7 +868,7 @@ fn fuzz(cmd: &str, mode: Mode) -> Tally {
                 let refusal = classify(cmd, error, &codes).map_err(TestCaseError::fail)?;
                 if let Refusal::Typed(code) = &refusal {
                     prop_assert!(
-                        !OFFLINE_CODES.contains(&code.as_str())
+                        !ErrorClass::of(code).is_offline()
                             || leaves_the_shop(cmd, &args, &shop_base),
                         "{} answered {} although the shop is up: {} for {}",
                         cmd,

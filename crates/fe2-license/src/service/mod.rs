@@ -1,6 +1,7 @@
 //! The one entry point of the desktop app and the CLI (docs/ipc.md): accounts, their cached
 //! and refreshed licenses, changes, tickets, settings and links. Cheap to clone and share;
-//! every async method is `Send`.
+//! every async method is `Send`. The operations live here; what a view shows and when it is
+//! trusted in `view`, the memory of each account in `accounts`, the shop's pages in `links`.
 
 use crate::atomic_file;
 use crate::cache::{self, CacheEntry};
@@ -8,85 +9,30 @@ use crate::client::{self, ClientOptions, ShopClient};
 use crate::clock::Clock;
 use crate::config::{self, AccountConfig, Settings};
 use crate::error::{Error, Result};
-use crate::expiry::{self, Urgency};
 use crate::license_file;
-use crate::model::{Catalog, License, Order, Quote, RequestedItem, SwitchOutcome, Ticket};
+use crate::model::{Catalog, Order, Quote, RequestedItem, SwitchOutcome, Ticket};
 use crate::paths::Home;
 use crate::secrets::{Secret, SecretStore};
-use chrono::{DateTime, TimeDelta, Utc};
 use ed25519_dalek::VerifyingKey;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
-pub use crate::cache::ErrorInfo;
+mod accounts;
+mod links;
+mod view;
 
-/// How far a license's view can be trusted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verification {
-    /// Signed by the pinned key and not past the file's expiry.
-    Verified,
-    /// Signed by the pinned key but past the file's expiry: shown, marked outdated.
-    Outdated,
-    /// Cannot be checked (damaged cache, missing keychain entry, changed key).
-    NotVerified,
-    /// Nothing was ever fetched.
-    None,
-}
+use accounts::{AccountState, SecretSlot, State};
+use view::{sort_views, view};
 
-/// The urgency shown for data trusted this far: a license's own urgency, but data that cannot
-/// be verified is at least critical (app-and-cli.md: unverifiable data is CRITICAL), so a
-/// tampered cache can never look fine. The app's view and the CLI's check both use this.
-pub fn shown_urgency(urgency: Urgency, verification: Verification) -> Urgency {
-    match verification {
-        Verification::NotVerified => urgency.max(Urgency::Critical),
-        Verification::Verified | Verification::Outdated | Verification::None => urgency,
-    }
-}
-
-/// One account with what is known of its license (ipc.md `LicenseView`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LicenseView {
-    /// The license e-mail (normalised).
-    pub email: String,
-    /// The account's shop.
-    pub shop_url: String,
-    /// Fingerprint of the pinned shop key, when the keychain entry could be read.
-    pub fingerprint: Option<String>,
-    /// The license, `None` when nothing usable is cached.
-    pub license: Option<License>,
-    /// Whether the license is verified.
-    pub verification: Verification,
-    /// Why it is not verified.
-    pub verification_error: Option<ErrorInfo>,
-    /// When the shop signed the shown license file.
-    pub as_of: Option<DateTime<Utc>>,
-    /// The file was issued more than 5 minutes in the future: this computer's clock is behind.
-    pub clock_behind: bool,
-    /// When the license file was fetched.
-    pub fetched_at: Option<DateTime<Utc>>,
-    /// The last refresh did not reach the shop or got no usable answer (`Error::is_offline`):
-    /// cached data shown. A refusal (wrong password, throttle, changed key) is not offline.
-    pub offline: bool,
-    /// Since when the shop cannot be reached.
-    pub offline_since: Option<DateTime<Utc>>,
-    /// Why the last refresh failed.
-    pub last_error: Option<ErrorInfo>,
-    /// When the license stops (core `expiry`).
-    pub expires_at: Option<DateTime<Utc>>,
-    /// Days until then; `None` without a license. Computed from the unsigned copy when the
-    /// view is not verified (`verification` says so, and `urgency` is then at least critical).
-    pub days_left: Option<i64>,
-    /// Whether FE2 may be used now.
-    pub usable: bool,
-    /// How urgent it is (a view without a license counts as expired; see [`shown_urgency`]).
-    pub urgency: Urgency,
-}
+pub use crate::error::ErrorInfo;
+pub use links::LinkTarget;
+pub use view::{shown_urgency, LicenseView, Verification};
 
 /// Orders and tickets of a license (`license_details`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LicenseDetails {
     /// `GET /license/orders`.
     pub orders: Vec<Order>,
@@ -96,6 +42,7 @@ pub struct LicenseDetails {
 
 /// A server preview with the idempotency key for the switch that may follow.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Preview {
     /// The shop's quote.
     pub quote: Quote,
@@ -103,22 +50,24 @@ pub struct Preview {
     pub idempotency_key: String,
 }
 
-/// Pages of the shop and support site the app links to.
+/// What the UI shows about the running app (the app's `app_info`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AppInfo {
+    /// The app's version.
+    pub version: String,
+    /// Demo mode: temporary data, in-process reference shop.
+    pub demo: bool,
+    /// Where the app keeps its files.
+    pub data_home: String,
+}
+
+/// Payload of the app's `refresh-state` event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LinkTarget {
-    /// All subscriptions of the customer.
-    Subscriptions,
-    /// One subscription (pay an open invoice there); id defaults to the license's.
-    Subscription,
-    /// One order and its invoice; needs an id.
-    Order,
-    /// The customer account (where application passwords are made).
-    Account,
-    /// The support site.
-    Support,
-    /// The shop's product page (buying converts a trial).
-    Buy,
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RefreshState {
+    /// True while at least one refresh of all accounts runs.
+    pub running: bool,
 }
 
 /// Tuning of the service (tests shorten the timeouts).
@@ -172,48 +121,6 @@ struct Inner {
     state: Mutex<State>,
     /// Serialises add and remove, so two adds of one e-mail cannot both pass the check.
     admin: tokio::sync::Mutex<()>,
-}
-
-struct State {
-    accounts: BTreeMap<String, AccountState>,
-    settings: Settings,
-    problems: Vec<ErrorInfo>,
-}
-
-/// The keychain entry as far as it was read.
-#[derive(Clone)]
-enum SecretSlot {
-    Unread,
-    Read(Secret),
-    Failed(Error),
-}
-
-struct AccountState {
-    config: AccountConfig,
-    id: String,
-    user: String,
-    cache: Result<Option<CacheEntry>>,
-    secret: SecretSlot,
-    clock_offset: Option<TimeDelta>,
-    /// One refresh or change at a time per account.
-    lock: Arc<tokio::sync::Mutex<()>>,
-}
-
-impl AccountState {
-    fn new(home: &Home, config: AccountConfig) -> Result<Self> {
-        let id = config.file_id()?;
-        let user = config.secret_user()?;
-        let cache = cache::load(home, &id, &config.email);
-        Ok(Self {
-            config,
-            id,
-            user,
-            cache,
-            secret: SecretSlot::Unread,
-            clock_offset: None,
-            lock: Arc::new(tokio::sync::Mutex::new(())),
-        })
-    }
 }
 
 impl Service {
@@ -578,92 +485,7 @@ impl Service {
         Ok(settings)
     }
 
-    /// A URL on the account's shop or support site.
-    pub fn link(&self, email: &str, target: LinkTarget, id: Option<u64>) -> Result<String> {
-        let email = self.known_email(email)?;
-        let (config, license_id) = self.with_account(&email, |a| {
-            let license_id = match &a.cache {
-                Ok(Some(entry)) => entry.license.as_ref().map(|l| l.id),
-                _ => None,
-            };
-            (a.config.clone(), license_id)
-        })?;
-        let shop = config.shop_url.trim_end_matches('/');
-        Ok(match target {
-            LinkTarget::Subscriptions => format!("{shop}/mein-konto/subscriptions/"),
-            LinkTarget::Subscription => {
-                let id = id.or(license_id).ok_or(Error::NotFound)?;
-                format!("{shop}/mein-konto/view-subscription/{id}/")
-            }
-            LinkTarget::Order => {
-                let id = id.ok_or_else(|| Error::BadRequest("an order link needs an id".into()))?;
-                format!("{shop}/mein-konto/view-order/{id}/")
-            }
-            LinkTarget::Account => format!("{shop}/mein-konto/"),
-            LinkTarget::Support => config.support_url.clone(),
-            LinkTarget::Buy => format!("{shop}/shop/"),
-        })
-    }
-
-    /// The support site's form with the ticket topic preselected (`open.php?topicId=N`).
-    pub fn support_topic_link(&self, email: &str, topic: &str) -> Result<String> {
-        let email = self.known_email(email)?;
-        let config = self.with_account(&email, |a| a.config.clone())?;
-        let topic_id = config
-            .support_topics
-            .get(topic)
-            .ok_or_else(|| Error::UnknownTopic(topic.chars().take(64).collect()))?;
-        let base = config.support_url.trim_end_matches('/');
-        Ok(format!("{base}/open.php?topicId={topic_id}"))
-    }
-
-    // --- internals ---
-
-    fn state(&self) -> MutexGuard<'_, State> {
-        self.inner.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn with_account<T>(&self, email: &str, f: impl FnOnce(&AccountState) -> T) -> Result<T> {
-        self.state()
-            .accounts
-            .get(email)
-            .map(f)
-            .ok_or_else(|| Error::UnknownAccount(email.to_string()))
-    }
-
-    fn with_account_mut<T>(
-        &self,
-        email: &str,
-        f: impl FnOnce(&mut AccountState) -> T,
-    ) -> Result<T> {
-        self.state()
-            .accounts
-            .get_mut(email)
-            .map(f)
-            .ok_or_else(|| Error::UnknownAccount(email.to_string()))
-    }
-
-    /// The normalised e-mail of a configured account.
-    fn known_email(&self, email: &str) -> Result<String> {
-        let normalized = crate::email::normalize(email)
-            .map_err(|_| Error::UnknownAccount(email.chars().take(80).collect()))?;
-        if self.state().accounts.contains_key(&normalized) {
-            Ok(normalized)
-        } else {
-            Err(Error::UnknownAccount(normalized))
-        }
-    }
-
-    fn view_of(&self, email: &str) -> Result<LicenseView> {
-        let now = self.inner.clock.now();
-        let state = self.state();
-        let thresholds = state.settings.thresholds();
-        state
-            .accounts
-            .get(email)
-            .map(|a| view(a, now, &thresholds))
-            .ok_or_else(|| Error::UnknownAccount(email.to_string()))
-    }
+    // --- the shop ---
 
     fn shop(&self, shop_url: &str) -> Result<ShopClient> {
         let http = match self.inner.http.get() {
@@ -674,64 +496,6 @@ impl Service {
             }
         };
         ShopClient::with_http(http, shop_url, &self.inner.options.client)
-    }
-
-    /// Runs a secret store call on the blocking pool (an OS keychain may block).
-    async fn secret_call<T: Send + 'static>(
-        &self,
-        call: impl FnOnce(&dyn SecretStore) -> Result<T> + Send + 'static,
-    ) -> Result<T> {
-        let store = self.inner.secrets.clone();
-        tokio::task::spawn_blocking(move || call(store.as_ref()))
-            .await
-            .map_err(|e| Error::KeychainUnavailable(e.to_string()))?
-    }
-
-    /// Reads the keychain entries not read yet (once per account and start).
-    async fn read_unread_secrets(&self) {
-        let unread: Vec<(String, String)> = self
-            .state()
-            .accounts
-            .values()
-            .filter(|a| matches!(a.secret, SecretSlot::Unread))
-            .map(|a| (a.config.email.clone(), a.user.clone()))
-            .collect();
-        if unread.is_empty() {
-            return;
-        }
-        let users: Vec<String> = unread.iter().map(|(_, user)| user.clone()).collect();
-        // All together: an OS keychain may serve many reads over one session far cheaper.
-        let read = self
-            .secret_call(move |store| Ok(store.get_many(&users)))
-            .await;
-        let results = read.unwrap_or_else(|e| vec![Err(e); unread.len()]);
-        for ((email, _), result) in unread.iter().zip(results) {
-            let slot = match result {
-                Ok(secret) => SecretSlot::Read(secret),
-                Err(e) => SecretSlot::Failed(e),
-            };
-            let _ = self.with_account_mut(email, |a| {
-                if matches!(a.secret, SecretSlot::Unread) {
-                    a.secret = slot;
-                }
-            });
-        }
-    }
-
-    /// The account's secret; an entry that failed before is read again.
-    async fn secret(&self, email: &str) -> Result<Secret> {
-        let (slot, user) = self.with_account(email, |a| (a.secret.clone(), a.user.clone()))?;
-        if let SecretSlot::Read(secret) = slot {
-            return Ok(secret);
-        }
-        let read = self.secret_call(move |store| store.get(&user)).await;
-        self.with_account_mut(email, |a| {
-            a.secret = match &read {
-                Ok(secret) => SecretSlot::Read(secret.clone()),
-                Err(e) => SecretSlot::Failed(e.clone()),
-            }
-        })?;
-        read
     }
 
     /// A client signed in as the account.
@@ -772,65 +536,6 @@ impl Service {
             Err(e) => Err(e),
         }
     }
-
-    /// Keeps the cached license and notes the failure, in memory and in the cache file.
-    /// Offline only while the shop cannot be reached (`Error::is_offline`); a refusal (401, 429,
-    /// `key_changed`) ends it, and a local failure says nothing about the shop.
-    fn record_failure(&self, email: &str, error: &Error, now: DateTime<Utc>) -> Result<()> {
-        let local = matches!(
-            error,
-            Error::KeychainUnavailable(_)
-                | Error::NoSecret(_)
-                | Error::Io { .. }
-                | Error::CorruptFile { .. }
-        );
-        let (id, base) = self.with_account(email, |a| {
-            let base = match &a.cache {
-                Ok(Some(entry)) => entry.clone(),
-                _ => CacheEntry {
-                    email: email.to_string(),
-                    ..CacheEntry::default()
-                },
-            };
-            (a.id.clone(), base)
-        })?;
-        let mut entry = base;
-        entry.last_error = Some(ErrorInfo::from(error));
-        if matches!(error, Error::KeyChanged { .. }) {
-            entry.key_changed = entry.last_error.clone();
-        }
-        if error.is_offline() {
-            entry.offline_since = entry.offline_since.or(Some(now));
-        } else if !local {
-            entry.offline_since = None;
-        }
-        // Best effort: the view in memory is right even when the disk is not writable.
-        let _ = cache::save(&self.inner.home, &id, &entry);
-        self.with_account_mut(email, |a| a.cache = Ok(Some(entry)))
-    }
-
-    fn remember_catalog(&self, email: &str, catalog: &Catalog) -> Result<()> {
-        let (id, entry) = self.with_account(email, |a| {
-            let mut entry = match &a.cache {
-                Ok(Some(entry)) => entry.clone(),
-                _ => CacheEntry {
-                    email: email.to_string(),
-                    ..CacheEntry::default()
-                },
-            };
-            entry.catalog = Some(catalog.clone());
-            (a.id.clone(), entry)
-        })?;
-        cache::save(&self.inner.home, &id, &entry)?;
-        self.with_account_mut(email, |a| a.cache = Ok(Some(entry)))
-    }
-
-    fn cached_catalog(&self, email: &str) -> Result<Option<Catalog>> {
-        self.with_account(email, |a| match &a.cache {
-            Ok(Some(entry)) => entry.catalog.clone(),
-            _ => None,
-        })
-    }
 }
 
 /// `key_changed` when the shop's first ed25519 key is no longer the pinned one.
@@ -847,120 +552,9 @@ async fn key_change(shop: &ShopClient, pinned: &VerifyingKey) -> Option<Error> {
     })
 }
 
-/// What the UI shows of one account, computed from memory; the signature is checked each time.
-fn view(
-    account: &AccountState,
-    now: DateTime<Utc>,
-    thresholds: &expiry::Thresholds,
-) -> LicenseView {
-    let key = match &account.secret {
-        SecretSlot::Read(secret) => license_file::public_key_from_base64(&secret.shop_key),
-        SecretSlot::Failed(e) => Err(e.clone()),
-        SecretSlot::Unread => Err(Error::NoSecret(account.user.clone())),
-    };
-    let mut view = LicenseView {
-        email: account.config.email.clone(),
-        shop_url: account.config.shop_url.clone(),
-        fingerprint: key.as_ref().ok().map(license_file::fingerprint),
-        license: None,
-        verification: Verification::None,
-        verification_error: None,
-        as_of: None,
-        clock_behind: false,
-        fetched_at: None,
-        offline: false,
-        offline_since: None,
-        last_error: None,
-        expires_at: None,
-        days_left: None,
-        usable: false,
-        urgency: Urgency::Expired,
-    };
-    match &account.cache {
-        Err(e) => {
-            view.verification = Verification::NotVerified;
-            view.verification_error = Some(ErrorInfo::from(e));
-        }
-        Ok(None) => {}
-        Ok(Some(entry)) => {
-            view.fetched_at = entry.fetched_at;
-            view.offline = entry.offline_since.is_some();
-            view.offline_since = entry.offline_since;
-            view.last_error = entry.last_error.clone();
-            if let Some(text) = &entry.license_file {
-                let checked = key.and_then(|k| license_file::verify(text, &k, &view.email, now));
-                match checked {
-                    Ok(verified) if entry.key_changed.is_some() => {
-                        view.verification = Verification::NotVerified;
-                        view.verification_error = entry.key_changed.clone();
-                        view.license = Some(verified.license);
-                    }
-                    Ok(verified) => {
-                        view.verification = if verified.outdated {
-                            Verification::Outdated
-                        } else {
-                            Verification::Verified
-                        };
-                        view.as_of = Some(verified.issued);
-                        view.clock_behind = verified.clock_behind;
-                        view.license = Some(verified.license);
-                    }
-                    Err(e) => {
-                        view.verification = Verification::NotVerified;
-                        view.verification_error = Some(ErrorInfo::from(&e));
-                        view.license = entry.license.clone();
-                    }
-                }
-            }
-        }
-    }
-    if let Some(license) = &view.license {
-        view.expires_at = expiry::expires_at(license);
-        view.days_left = Some(expiry::days_left(license, now));
-        view.usable = expiry::is_usable(license, now);
-        view.urgency = shown_urgency(expiry::urgency(license, now, thresholds), view.verification);
-    }
-    view
-}
-
-/// Most urgent first, then fewest days left (no license at all first), then by e-mail.
-fn sort_views(views: &mut [LicenseView]) {
-    views.sort_by(|a, b| {
-        b.urgency
-            .cmp(&a.urgency)
-            .then(
-                a.days_left
-                    .unwrap_or(i64::MIN)
-                    .cmp(&b.days_left.unwrap_or(i64::MIN)),
-            )
-            .then(a.email.cmp(&b.email))
-    });
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn bare(email: &str, urgency: Urgency, days_left: Option<i64>) -> LicenseView {
-        LicenseView {
-            email: email.into(),
-            shop_url: "https://shop.example".into(),
-            fingerprint: None,
-            license: None,
-            verification: Verification::None,
-            verification_error: None,
-            as_of: None,
-            clock_behind: false,
-            fetched_at: None,
-            offline: false,
-            offline_since: None,
-            last_error: None,
-            expires_at: None,
-            days_left,
-            usable: false,
-            urgency,
-        }
-    }
 
     fn assert_send<T: Send>(_: &T) {}
 
@@ -1023,47 +617,5 @@ mod tests {
             assert!(!temp.exists(), "{}", temp.display());
         }
         assert!(foreign.exists());
-    }
-
-    #[test]
-    fn unverifiable_data_is_at_least_critical() {
-        let all = [
-            Urgency::Ok,
-            Urgency::Warning,
-            Urgency::Critical,
-            Urgency::Expired,
-        ];
-        for urgency in all {
-            let not_verified = shown_urgency(urgency, Verification::NotVerified);
-            assert_eq!(not_verified, urgency.max(Urgency::Critical), "{urgency:?}");
-            for trusted in [Verification::Verified, Verification::Outdated] {
-                assert_eq!(shown_urgency(urgency, trusted), urgency, "{urgency:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn most_urgent_first_then_days_left() {
-        let mut views = vec![
-            bare("ok-far@x.de", Urgency::Ok, Some(200)),
-            bare("warn@x.de", Urgency::Warning, Some(20)),
-            bare("ok-near@x.de", Urgency::Ok, Some(40)),
-            bare("gone@x.de", Urgency::Expired, Some(-3)),
-            bare("crit@x.de", Urgency::Critical, Some(3)),
-            bare("none@x.de", Urgency::Expired, None),
-        ];
-        sort_views(&mut views);
-        let order: Vec<&str> = views.iter().map(|v| v.email.as_str()).collect();
-        assert_eq!(
-            order,
-            [
-                "none@x.de",
-                "gone@x.de",
-                "crit@x.de",
-                "warn@x.de",
-                "ok-near@x.de",
-                "ok-far@x.de"
-            ]
-        );
     }
 }

@@ -1,0 +1,249 @@
+//! How a request travels: the HTTP client (rustls with the OS certificate store, the system
+//! proxy, timeouts), retries of safe requests, the size caps and the shop's clock.
+
+use super::url_policy::check_shop_url;
+use super::wire_errors::{
+    chain_text, error_from_answer, find_rustls_error, parse_json, transport_error,
+};
+use super::{ShopClient, IDEMPOTENCY_KEY, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, USER_AGENT};
+use crate::error::{Error, Result};
+use chrono::{DateTime, Utc};
+use reqwest::header::{HeaderMap, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, DATE};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::time::Duration;
+
+/// Redirects followed at most (`alamos-gmbh.com` → `www.alamos-gmbh.com`).
+const MAX_REDIRECTS: usize = 5;
+
+/// Timeouts and retries (shorter ones in tests).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// Time to establish a connection.
+    pub connect_timeout: Duration,
+    /// Time for a whole request, body included.
+    pub request_timeout: Duration,
+    /// Pauses before the retries of a GET; its length is the number of retries.
+    pub retry_backoff: Vec<Duration>,
+    /// The largest answer accepted.
+    pub max_response_bytes: usize,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(20),
+            // Up to 3 retries: a gateway restarting or a flaky Wi-Fi gets about 1.4 s to recover.
+            retry_backoff: vec![
+                Duration::from_millis(200),
+                Duration::from_millis(400),
+                Duration::from_millis(800),
+            ],
+            max_response_bytes: MAX_RESPONSE_BYTES,
+        }
+    }
+}
+
+/// Builds the HTTP client: rustls with the OS certificate store, the system proxy, our
+/// timeouts and User-Agent, redirects only to URLs we would accept ourselves.
+pub fn http_client(options: &ClientOptions) -> Result<reqwest::Client> {
+    let policy = reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else if check_shop_url(attempt.url().as_str()).is_ok() {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    });
+    // ring rather than reqwest's default aws-lc-rs (a large static C library): the same TLS
+    // for megabytes less binary. Fails only when a provider is installed already: keep that.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(options.connect_timeout)
+        .timeout(options.request_timeout)
+        .redirect(policy)
+        .build()
+        .map_err(|e| Error::Tls(chain_text(&e)))
+}
+
+impl ShopClient {
+    pub(super) async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let body = self.send(Method::GET, path, None, None).await?;
+        parse_json(&body)
+    }
+
+    pub(super) async fn post_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &Value,
+        idempotency_key: Option<&str>,
+    ) -> Result<T> {
+        let answer = self
+            .send(Method::POST, path, Some(body), idempotency_key)
+            .await?;
+        parse_json(&answer)
+    }
+
+    /// One request with retries (GET only) and the body read under the size cap; a non-2xx
+    /// answer becomes its typed error.
+    pub(super) async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Vec<u8>> {
+        let url = format!("{}{path}", self.api);
+        let body = body
+            .map(serde_json::to_vec)
+            .transpose()
+            .map_err(|e| Error::BadRequest(format!("the request cannot be encoded: {e}")))?;
+        if body.as_ref().is_some_and(|b| b.len() > MAX_REQUEST_BYTES) {
+            return Err(Error::PayloadTooLarge);
+        }
+        if let Some(key) = idempotency_key {
+            check_idempotency_key(key)?;
+        }
+        let retries = if method == Method::GET {
+            self.options.retry_backoff.as_slice()
+        } else {
+            &[]
+        };
+        let mut attempt = 0;
+        loop {
+            let mut request = self
+                .http
+                .request(method.clone(), &url)
+                .header(ACCEPT, "application/json");
+            if let Some(credentials) = &self.credentials {
+                request = request.basic_auth(&credentials.email, Some(&credentials.password));
+            }
+            if let Some(key) = idempotency_key {
+                request = request.header(IDEMPOTENCY_KEY, key);
+            }
+            if let Some(body) = &body {
+                request = request
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(body.clone());
+            }
+            let pause = retries.get(attempt).copied();
+            let response = match request.send().await {
+                Ok(response) => response,
+                Err(e) => match pause {
+                    // A certificate problem does not go away by asking again.
+                    Some(pause)
+                        if e.is_connect() && !e.is_timeout() && find_rustls_error(&e).is_none() =>
+                    {
+                        attempt += 1;
+                        tokio::time::sleep(pause).await;
+                        continue;
+                    }
+                    _ => return Err(transport_error(&e)),
+                },
+            };
+            let status = response.status();
+            self.record_date(response.headers());
+            if let (true, Some(pause)) = (is_retryable_status(status), pause) {
+                attempt += 1;
+                tokio::time::sleep(pause).await;
+                continue;
+            }
+            let headers = response.headers().clone();
+            let answer = read_capped(response, self.options.max_response_bytes).await?;
+            if status.is_success() {
+                return Ok(answer);
+            }
+            return Err(error_from_answer(status, &headers, &answer));
+        }
+    }
+
+    fn record_date(&self, headers: &HeaderMap) {
+        let date = headers
+            .get(DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
+            .map(|d| d.with_timezone(&Utc));
+        if let Some(date) = date {
+            *self.shop_date.lock().unwrap_or_else(|p| p.into_inner()) = Some(date);
+        }
+    }
+}
+
+/// The longest idempotency key the Shop API stores.
+const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+
+/// Refuses a key the shop would refuse (or a server would cut off with the connection):
+/// 1 to 255 visible ASCII characters, as a header value can carry them.
+fn check_idempotency_key(key: &str) -> Result<()> {
+    let fits = (1..=MAX_IDEMPOTENCY_KEY_LEN).contains(&key.len())
+        && key.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
+    if fits {
+        Ok(())
+    } else {
+        Err(Error::BadRequest(
+            "the idempotency key must be 1 to 255 visible ASCII characters".into(),
+        ))
+    }
+}
+
+fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 502..=504)
+}
+
+/// Reads the body chunk by chunk and stops as soon as it passes `limit`.
+async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>> {
+    let announced = response
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limit as u64) {
+        return Err(Error::ResponseTooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(&e))? {
+        if body.len() + chunk.len() > limit {
+            return Err(Error::ResponseTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_that_cannot_be_sent_are_bad_requests_not_an_unreachable_shop() {
+        let uuid = crate::service::new_idempotency_key();
+        assert_eq!(check_idempotency_key(&uuid), Ok(()));
+        for bad in [String::new(), "a\u{b}".into(), "ä".into(), "k".repeat(256)] {
+            assert_eq!(
+                check_idempotency_key(&bad).unwrap_err().code(),
+                "bad_request"
+            );
+        }
+        let unsendable = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(
+                reqwest::Client::new()
+                    .get("http://127.0.0.1:9/")
+                    .header(IDEMPOTENCY_KEY, "a\u{b}")
+                    .send(),
+            )
+            .unwrap_err();
+        assert_eq!(transport_error(&unsendable).code(), "bad_request");
+        for status in [413, 414, 431] {
+            let status = StatusCode::from_u16(status).unwrap();
+            let error = error_from_answer(status, &HeaderMap::new(), b"<html>too large</html>");
+            assert_eq!(error, Error::PayloadTooLarge, "{status}");
+        }
+    }
+}

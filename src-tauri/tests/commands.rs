@@ -1,0 +1,233 @@
+//! The commands through Tauri's IPC on the mock runtime, against the reference shop on loopback
+//! with its demo fixtures and an in-memory secret store; and the ACL of the real configuration.
+
+mod common;
+
+use common::{files_below, harness, invoke, EMAIL, PASSWORD};
+use fe2_license::SystemClock;
+use fe2_license_manager::{builder, AppState, COMMANDS};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+use tauri::test::mock_builder;
+use tauri::{Listener, Manager, WebviewWindowBuilder};
+
+#[test]
+fn a_wrong_password_is_invalid_credentials_and_writes_nothing() {
+    let h = harness();
+    let error = invoke(
+        &h.main,
+        "add_account",
+        json!({ "shopUrl": h.shop.base_url(), "email": EMAIL, "password": "wrong password" }),
+    )
+    .expect_err("a wrong password must be refused");
+    assert_eq!(error["code"], "invalid_credentials");
+    assert!(error["message"].is_string());
+    assert!(error["details"].is_object());
+    assert_eq!(invoke(&h.main, "list_licenses", json!({})), Ok(json!([])));
+    assert_eq!(files_below(h.home.path()), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn add_list_refresh_and_remove_an_account() {
+    let h = harness();
+    let (sender, updates) = mpsc::channel::<String>();
+    h.app.listen_any("licenses-updated", move |event| {
+        let _ = sender.send(event.payload().to_string());
+    });
+
+    let added = invoke(
+        &h.main,
+        "add_account",
+        json!({ "shopUrl": h.shop.base_url(), "email": EMAIL, "password": PASSWORD }),
+    )
+    .unwrap_or_else(|e| panic!("add_account: {e}"));
+    assert_eq!(added["email"], EMAIL);
+    assert_eq!(added["verification"], "verified");
+    assert!(added["fingerprint"].as_str().is_some_and(|f| !f.is_empty()));
+    assert_eq!(added["license"]["email"], EMAIL);
+    assert!(
+        !added.to_string().contains("EFGH"),
+        "the password must never come back"
+    );
+    let event = updates
+        .recv_timeout(Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("no licenses-updated after add: {e}"));
+    assert!(event.contains(EMAIL));
+
+    let listed =
+        invoke(&h.main, "list_licenses", json!({})).unwrap_or_else(|e| panic!("list: {e}"));
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+    assert_eq!(listed[0]["days_left"], added["days_left"]);
+
+    let refreshed = invoke(&h.main, "refresh", json!({ "email": EMAIL }))
+        .unwrap_or_else(|e| panic!("refresh: {e}"));
+    assert_eq!(refreshed["offline"], false);
+    assert_eq!(refreshed["verification"], "verified");
+    let (sender, states) = mpsc::channel::<String>();
+    h.app.listen_any("refresh-state", move |event| {
+        let _ = sender.send(event.payload().to_string());
+    });
+    let all =
+        invoke(&h.main, "refresh_all", json!({})).unwrap_or_else(|e| panic!("refresh_all: {e}"));
+    assert_eq!(all[0]["email"], EMAIL);
+    let framed: Vec<String> = (0..2)
+        .filter_map(|_| states.recv_timeout(Duration::from_secs(10)).ok())
+        .collect();
+    assert_eq!(framed, [r#"{"running":true}"#, r#"{"running":false}"#]);
+
+    let details = invoke(&h.main, "license_details", json!({ "email": EMAIL }))
+        .unwrap_or_else(|e| panic!("license_details: {e}"));
+    assert!(details["orders"].is_array() && details["tickets"].is_array());
+
+    assert_eq!(
+        invoke(&h.main, "remove_account", json!({ "email": EMAIL })),
+        Ok(Value::Null)
+    );
+    assert_eq!(invoke(&h.main, "list_licenses", json!({})), Ok(json!([])));
+    let error = invoke(&h.main, "refresh", json!({ "email": EMAIL })).expect_err("removed");
+    assert_eq!(error["code"], "unknown_account");
+}
+
+#[test]
+fn settings_are_saved_and_validated() {
+    let h = harness();
+    let defaults =
+        invoke(&h.main, "get_settings", json!({})).unwrap_or_else(|e| panic!("get: {e}"));
+    assert_eq!(defaults["language"], "de");
+    assert_eq!(defaults["warning_days"], 30);
+    let wanted = json!({ "language": "en", "warning_days": 40, "critical_days": 10,
+                         "notifications": false, "autostart": false });
+    assert_eq!(
+        invoke(&h.main, "set_settings", json!({ "settings": wanted })),
+        Ok(wanted.clone())
+    );
+    assert_eq!(invoke(&h.main, "get_settings", json!({})), Ok(wanted));
+    let bad = json!({ "language": "de", "warning_days": 5, "critical_days": 10,
+                      "notifications": true, "autostart": false });
+    let error = invoke(&h.main, "set_settings", json!({ "settings": bad }))
+        .expect_err("critical > warning");
+    assert_eq!(error["code"], "bad_request");
+}
+
+#[test]
+fn app_info_names_the_data_home_and_no_demo() {
+    let h = harness();
+    let info = invoke(&h.main, "app_info", json!({})).unwrap_or_else(|e| panic!("app_info: {e}"));
+    assert_eq!(info["demo"], false);
+    assert_eq!(info["data_home"], h.home.path().display().to_string());
+    assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
+}
+
+/// The commands of `names` the handler answers (Tauri answers any command no handler takes
+/// with "Command … not found").
+fn registered_commands(names: &[&str]) -> BTreeSet<String> {
+    let h = harness();
+    names
+        .iter()
+        .filter(|cmd| {
+            let answer = invoke(&h.main, cmd, json!({}));
+            !answer.is_err_and(|e| e.to_string().contains(&format!("Command {cmd} not found")))
+        })
+        .map(|cmd| cmd.to_string())
+        .collect()
+}
+
+/// The app commands granted by capabilities/main.json (`allow-<command>`).
+fn granted_commands() -> BTreeSet<String> {
+    let capability: Value = serde_json::from_str(include_str!("../capabilities/main.json"))
+        .unwrap_or_else(|e| panic!("capabilities/main.json: {e}"));
+    capability["permissions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter_map(|p| p.strip_prefix("allow-"))
+        .map(|p| p.replace('-', "_"))
+        .collect()
+}
+
+#[test]
+fn registered_granted_and_listed_commands_are_the_same() {
+    let listed: BTreeSet<String> = COMMANDS.iter().map(|c| c.to_string()).collect();
+    assert_eq!(
+        registered_commands(COMMANDS),
+        listed,
+        "generate_handler! vs COMMANDS"
+    );
+    assert!(
+        registered_commands(&["no_such_command"]).is_empty(),
+        "an unregistered command must show as such"
+    );
+    assert_eq!(
+        granted_commands(),
+        listed,
+        "capabilities/main.json vs COMMANDS"
+    );
+}
+
+#[test]
+fn the_capability_allows_the_main_window_only() {
+    let h = harness();
+    drop(h.main);
+    let app = builder(
+        mock_builder(),
+        AppState::new(
+            h.app.state::<AppState>().service.clone(),
+            Arc::new(SystemClock),
+            false,
+            h.home.path().to_path_buf(),
+        ),
+    )
+    .build(tauri::generate_context!())
+    .unwrap_or_else(|e| panic!("app with the real config: {e}"));
+    let main = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap_or_else(|e| panic!("main: {e}"));
+    let other = WebviewWindowBuilder::new(&app, "other", Default::default())
+        .build()
+        .unwrap_or_else(|e| panic!("other: {e}"));
+
+    // Every listed command reaches its handler from the main window (argument errors are fine).
+    for command in COMMANDS {
+        if let Err(error) = invoke(&main, command, json!({})) {
+            let text = error.to_string();
+            assert!(
+                !text.contains("not allowed"),
+                "{command} refused on main: {text}"
+            );
+        }
+    }
+    let info =
+        invoke(&main, "app_info", json!({})).unwrap_or_else(|e| panic!("app_info on main: {e}"));
+    assert_eq!(info["demo"], false);
+
+    // A window without a capability reaches no command at all.
+    for command in COMMANDS {
+        let refused = invoke(&other, command, json!({}))
+            .expect_err("a window without a capability gets no IPC");
+        assert!(
+            refused.to_string().contains("not allowed"),
+            "{command} on another window: {refused}"
+        );
+    }
+    // Plugins the UI must not reach, even from the main window.
+    for (plugin_command, args) in [
+        (
+            "plugin:opener|open_url",
+            json!({ "url": "https://example.org" }),
+        ),
+        (
+            "plugin:clipboard-manager|write_text",
+            json!({ "text": "x" }),
+        ),
+    ] {
+        let refused = invoke(&main, plugin_command, args).expect_err("no plugin permission");
+        assert!(
+            refused.to_string().contains("not allowed"),
+            "{plugin_command}: {refused}"
+        );
+    }
+}
