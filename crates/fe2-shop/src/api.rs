@@ -25,6 +25,7 @@ use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
 
 /// Where the API lives below the shop's URL (the WordPress plugin namespace).
 pub const BASE_PATH: &str = "/wp-json/fe2/v1";
@@ -134,20 +135,24 @@ pub static ROUTES: &[Route] = &[
 ];
 
 /// The complete application: routes, JSON errors for everything, body limit, panic guard,
-/// and the `Date` header from the shop's clock.
-pub fn router(state: Shared) -> Router {
+/// a time limit per request (408), and the `Date` header from the shop's clock.
+pub fn router(state: Shared, request_timeout: Duration) -> Router {
     let mut routes = Router::new();
     for route in ROUTES {
         routes = routes.route(&format!("{BASE_PATH}{}", route.path), (route.handler)());
     }
-    with_layers(routes, state)
+    with_layers(routes, state, request_timeout)
 }
 
 /// The layers every answer passes through (see [`router`]).
-fn with_layers(routes: Router<Shared>, state: Shared) -> Router {
+fn with_layers(routes: Router<Shared>, state: Shared, request_timeout: Duration) -> Router {
     routes
         .fallback(|| async { ApiError(Error::NotFound) })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError(Error::Internal(
                 "the request failed unexpectedly".to_string(),
@@ -174,7 +179,10 @@ async fn finish_response(State(state): State<Shared>, request: Request, next: Ne
     if (status.is_client_error() || status.is_server_error()) && !is_json {
         let allow = response.headers().get(header::ALLOW).cloned();
         let error = error_for_status(status);
-        let mut replaced = (status, Json(error_body(&error))).into_response();
+        let mut body = error_body(&error);
+        // The core has no error for every status (408, 415, …); the status stays the real one.
+        body["data"]["status"] = json!(status.as_u16());
+        let mut replaced = (status, Json(body)).into_response();
         if let Some(allow) = allow {
             replaced.headers_mut().insert(header::ALLOW, allow);
         }
@@ -214,7 +222,8 @@ where
     })?
 }
 
-/// Checks HTTP Basic credentials (throttle first); returns the normalised e-mail.
+/// Checks HTTP Basic credentials (an attempt is reserved in the throttle first); returns the
+/// normalised e-mail.
 async fn authenticate(state: &Shared, headers: &HeaderMap) -> ApiResult<String> {
     let credentials = headers
         .get(header::AUTHORIZATION)
@@ -223,23 +232,30 @@ async fn authenticate(state: &Shared, headers: &HeaderMap) -> ApiResult<String> 
         .ok_or(ApiError(Error::InvalidCredentials))?;
     let email = email::normalize(&credentials.email)
         .unwrap_or_else(|_| credentials.email.trim().to_lowercase());
-    if let Some(retry_after_secs) = state.auth.throttled(&email) {
-        return Err(ApiError(Error::TooManyAttempts { retry_after_secs }));
-    }
+    let attempt = state
+        .auth
+        .reserve(&email)
+        .await
+        .map_err(|retry_after_secs| ApiError(Error::TooManyAttempts { retry_after_secs }))?;
     let mac = state.auth.mac(&credentials.password);
     if state.auth.is_cached(&email, &mac) {
+        attempt.succeeded();
         return Ok(email);
     }
     let lookup = email.clone();
-    let stored = in_transaction(state, move |tx, _| db::customer(tx, &lookup)).await?;
+    let stored = in_transaction(state, move |tx, _| db::customer(tx, &lookup)).await;
     match stored {
-        Some((_, stored_mac)) if crate::auth::Auth::matches(&stored_mac, &mac) => {
+        Ok(Some((_, stored_mac))) if crate::auth::Auth::matches(&stored_mac, &mac) => {
+            attempt.succeeded();
             state.auth.remember(&email, mac);
             Ok(email)
         }
-        _ => {
-            state.auth.record_failure(&email);
-            Err(ApiError(Error::InvalidCredentials))
+        // Dropping the attempt counts the failure.
+        Ok(_) => Err(ApiError(Error::InvalidCredentials)),
+        Err(error) => {
+            // A failure of the shop is not the caller's wrong guess.
+            attempt.void();
+            Err(error)
         }
     }
 }
@@ -858,7 +874,7 @@ mod tests {
             panic!("a handler that fails")
         }
         let routes: Router<Shared> = Router::new().route("/boom", get(failing));
-        let app = with_layers(routes, state);
+        let app = with_layers(routes, state, Duration::from_secs(30));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
