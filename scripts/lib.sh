@@ -3,10 +3,11 @@
 section() { printf '\n==== %s\n' "$*"; }
 
 # Debian packages: WebKitGTK for the app, D-Bus + gnome-keyring for the real Secret Service,
-# Xvfb + WebKitWebDriver for the end-to-end tests. Installed only when one is missing.
+# Xvfb + WebKitWebDriver for the end-to-end tests, python3-venv for schemathesis. Installed
+# only when one is missing.
 SYSTEM_PACKAGES=(libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev libxdo-dev
   libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev webkit2gtk-driver xvfb xauth
-  gnome-keyring dbus-daemon dbus-x11 fonts-dejavu-core)
+  gnome-keyring dbus-daemon dbus-x11 fonts-dejavu-core python3-venv)
 
 install_system_packages() {
   local missing=()
@@ -30,5 +31,18 @@ install_npm_packages() {
   elif [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     section "npm ci"
     npm ci --no-audit --no-fund
+  fi
+}
+
+# schemathesis (the third-party API fuzzer), pinned, in a venv of its own under target/.
+# Installed only when that version is not there yet.
+SCHEMATHESIS_VERSION=4.32.5
+SCHEMATHESIS_VENV=target/schemathesis-venv
+
+install_schemathesis() {
+  if [ "$("$SCHEMATHESIS_VENV/bin/python" -c 'import schemathesis; print(schemathesis.__version__)' 2>/dev/null)" != "$SCHEMATHESIS_VERSION" ]; then
+    section "Installing schemathesis $SCHEMATHESIS_VERSION into $SCHEMATHESIS_VENV"
+    python3 -m venv "$SCHEMATHESIS_VENV"
+    "$SCHEMATHESIS_VENV/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
   fi
 }

@@ -20,6 +20,12 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 section "Rust: unit, property and integration tests"
 cargo test --workspace --locked
 
+section "Shop API: schemathesis against the reference shop and docs/shop-api.openapi.yaml"
+# No silent skip: scripts/schemathesis.sh fails when schemathesis is missing or finds anything.
+install_schemathesis
+cargo build -p fe2-shop --locked
+scripts/schemathesis.sh
+
 section "Rust: core client against the reference shop and a hostile server"
 cargo test -p fe2-license --features client --locked
 

@@ -356,11 +356,15 @@ fn parse_switch(body: Option<Value>) -> ApiResult<SwitchRequest> {
     let items = eligibility::parse_items(body.get("items").unwrap_or(&Value::Null))?;
     let expected_gross = match body.get("expected_gross") {
         None | Some(Value::Null) => None,
-        Some(Value::String(text)) => Some(
+        Some(Value::String(text)) if is_money_text(text) => Some(
             fe2_license::money::parse(text)
                 .ok_or_else(|| bad("expected_gross must be a decimal string"))?,
         ),
-        Some(_) => return Err(bad("expected_gross must be a decimal string")),
+        Some(_) => {
+            return Err(bad(
+                "expected_gross must be a decimal string with two places",
+            ))
+        }
     };
     let reference = match body.get("reference") {
         None | Some(Value::Null) => None,
@@ -374,6 +378,19 @@ fn parse_switch(body: Option<Value>) -> ApiResult<SwitchRequest> {
         expected_gross,
         reference,
     })
+}
+
+/// True for the Shop API's text of an amount (`-?[0-9]+\.[0-9]{2}`), the only form the schema
+/// allows.
+fn is_money_text(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let Some((units, cents)) = digits.split_once('.') else {
+        return false;
+    };
+    !units.is_empty()
+        && units.bytes().all(|b| b.is_ascii_digit())
+        && cents.len() == 2
+        && cents.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// `POST /license/switch`.
@@ -647,6 +664,7 @@ async fn create_ticket(State(state): State<Shared>, headers: HeaderMap, body: By
                 Some(object @ Value::Object(_)) => object.clone(),
                 Some(_) => return Err(bad("fields must be an object")),
             };
+            check_ticket_fields(&topic, &fields)?;
             let ticket = in_transaction(&work_state, move |tx, state| {
                 let license = current_license(tx, state, &record.email)?;
                 let lookup_failed = std::cell::RefCell::new(None);
@@ -680,6 +698,29 @@ async fn create_ticket(State(state): State<Shared>, headers: HeaderMap, body: By
         },
     )
     .await
+}
+
+/// Refuses `fields` that do not belong to the ticket's topic, so that nothing is stored that
+/// no one reads (an unknown topic is left to the topic check, which names it).
+fn check_ticket_fields(topic: &str, fields: &Value) -> ApiResult<()> {
+    let allowed: &[&str] = match topic {
+        "license_email_change" => &["new_email"],
+        "navlog_activation" | "package_change" | "general" => &[],
+        _ => return Ok(()),
+    };
+    let Some(fields) = fields.as_object() else {
+        return Ok(());
+    };
+    match fields.keys().find(|k| !allowed.contains(&k.as_str())) {
+        None => Ok(()),
+        Some(_) if allowed.is_empty() => Err(ApiError(Error::BadRequest(format!(
+            "a {topic} ticket takes no fields"
+        )))),
+        Some(_) => Err(ApiError(Error::BadRequest(format!(
+            "a {topic} ticket takes only the fields {}",
+            allowed.join(", ")
+        )))),
+    }
 }
 
 /// A new application password: 24 letters and digits, shown in groups of four.

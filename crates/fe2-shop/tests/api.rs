@@ -596,7 +596,7 @@ async fn switch_body_and_key_are_checked() {
         400,
         "bad_request",
     );
-    for gross in [json!(71.59), json!("71,59"), json!("abc")] {
+    for gross in [json!(71.59), json!("71,59"), json!("abc"), json!("71.5")] {
         let mut body = persons(json!(30));
         body["expected_gross"] = gross;
         assert_error(
@@ -893,6 +893,19 @@ async fn tickets_check_preconditions_and_are_listed() {
         422,
         "invalid_email",
     );
+    // Fields that do not belong to the topic are refused, not stored unread.
+    for (topic, fields) in [
+        ("navlog_activation", json!({"new_email": ""})),
+        ("general", json!({"anything": 1})),
+        (
+            "license_email_change",
+            json!({"new_email": "neu@ff-x.de", "extra": true}),
+        ),
+    ] {
+        let body = json!({"topic": topic, "fields": fields});
+        let answer = shop.post_keyed("/tickets", AMOBILE, body, topic).await;
+        assert_error(&answer, 400, "bad_request");
+    }
     let unknown = json!({"topic": "pizza", "message": "", "fields": {}});
     assert_error(
         &shop.post_keyed("/tickets", FAQ, unknown, "u").await,
