@@ -17,6 +17,16 @@ section "Rust: format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+section "Rust: the start-up benchmark's marker only in benchmark builds (feature bench)"
+# The positive check keeps the negative one honest: the name is the one cargo tree prints.
+marker_in() {
+  local tree
+  tree=$(cargo tree -p fe2-license-manager -e normal --locked --prefix none "$@")
+  grep -q '^fe2-bench-marker ' <<<"$tree"
+}
+if marker_in; then echo "fe2-bench-marker is linked into the app without --features bench" >&2; exit 1; fi
+marker_in --features bench || { echo "fe2-bench-marker is missing from the bench build" >&2; exit 1; }
+
 section "Rust: unit, property and integration tests"
 cargo test --workspace --locked
 
