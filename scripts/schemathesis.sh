@@ -30,7 +30,10 @@ case "$shop_url" in http://127.0.0.1:*) ;; *) echo "unexpected first line: $firs
 
 # A demo account (crates/fe2-shop/fixtures/demo.json). --max-examples keeps the run near half
 # a minute on two cores; a fixed seed makes a failure reproducible.
-"$st" run docs/shop-api.openapi.yaml \
+# Run from the scratch directory: schemathesis keeps a cache in its working directory.
+root=$PWD
+cd "$work"
+"$root/$st" run "$root/docs/shop-api.openapi.yaml" \
   --url "$shop_url/wp-json/fe2/v1" \
   --auth "leitstelle@ff-musterstadt.de:abcd EFGH 1234 ijkl MNOP 5678" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection,ignored_auth \
