@@ -23,8 +23,8 @@ if [ "${FE2_BENCH_INNER:-}" != 1 ]; then
     npm ci --no-audit --no-fund
   fi
   if [ "${BENCH_SKIP_BUILD:-}" != 1 ]; then
-    section "Release build: the app (Tauri CLI, with the UI)"
-    npx tauri build --no-bundle
+    section "Release build: the app (Tauri CLI, with the UI and the start-up marker)"
+    npx tauri build --no-bundle --features bench
     section "Release build: the baseline app (Tauri CLI)"
     TAURI_APP_PATH=benches/baseline-app npx tauri build --no-bundle
     section "Release build: CLI, bare CLI, reference shop, bench tools"

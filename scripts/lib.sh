@@ -57,3 +57,16 @@ install_npm_packages() {
     npm ci --no-audit --no-fund
   fi
 }
+
+# schemathesis (the third-party API fuzzer), pinned, in a venv of its own under target/.
+# Installed only when that version is not there yet.
+SCHEMATHESIS_VERSION=4.32.5
+SCHEMATHESIS_VENV=target/schemathesis-venv
+
+install_schemathesis() {
+  if [ "$("$SCHEMATHESIS_VENV/bin/python" -c 'import schemathesis; print(schemathesis.__version__)' 2>/dev/null)" != "$SCHEMATHESIS_VERSION" ]; then
+    section "Installing schemathesis $SCHEMATHESIS_VERSION into $SCHEMATHESIS_VENV"
+    python3 -m venv "$SCHEMATHESIS_VENV"
+    "$SCHEMATHESIS_VENV/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+}

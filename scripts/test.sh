@@ -20,6 +20,16 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 section "Rust: Windows lints (cross-checked for x86_64-pc-windows-gnu with Debian's Rust)"
 scripts/windows.sh lint
 
+section "Rust: the start-up benchmark's marker only in benchmark builds (feature bench)"
+# The positive check keeps the negative one honest: the name is the one cargo tree prints.
+marker_in() {
+  local tree
+  tree=$(cargo tree -p fe2-license-manager -e normal --locked --prefix none "$@")
+  grep -q '^fe2-bench-marker ' <<<"$tree"
+}
+if marker_in; then echo "fe2-bench-marker is linked into the app without --features bench" >&2; exit 1; fi
+marker_in --features bench || { echo "fe2-bench-marker is missing from the bench build" >&2; exit 1; }
+
 section "Rust: unit, property and integration tests"
 cargo test --workspace --locked
 
@@ -29,6 +39,12 @@ section "UI bindings: regenerated from the Rust types, identical to the commit"
 cargo test -p fe2-license --features client,ts --locked --test bindings
 bindings_changes=$(git status --porcelain -- ui/src/lib/bindings)
 [ -z "$bindings_changes" ] || { echo "ui/src/lib/bindings differs from the commit:" >&2; echo "$bindings_changes" >&2; git diff -- ui/src/lib/bindings >&2; exit 1; }
+
+section "Shop API: schemathesis against the reference shop and docs/shop-api.openapi.yaml"
+# No silent skip: scripts/schemathesis.sh fails when schemathesis is missing or finds anything.
+install_schemathesis
+cargo build -p fe2-shop --locked
+scripts/schemathesis.sh
 
 section "Rust: core client against the reference shop and a hostile server"
 cargo test -p fe2-license --features client --locked

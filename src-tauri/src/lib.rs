@@ -254,9 +254,10 @@ fn with_plugins(builder: tauri::Builder<Wry>, home: &Home, demo: bool) -> tauri:
         )
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
-        .plugin(tauri_plugin_clipboard_manager::init())
-        // The start-up benchmark's marker (scripts/bench.sh); inert unless FE2_BENCH_MARKER is set.
-        .plugin(fe2_bench_marker::init());
+        .plugin(tauri_plugin_clipboard_manager::init());
+    // The start-up benchmark's marker, only in benchmark builds (scripts/bench.sh).
+    #[cfg(feature = "bench")]
+    let builder = builder.plugin(fe2_bench_marker::init());
     if demo {
         builder
     } else {

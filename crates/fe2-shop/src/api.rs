@@ -25,6 +25,7 @@ use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
 
 /// Where the API lives below the shop's URL (the WordPress plugin namespace).
 pub const BASE_PATH: &str = "/wp-json/fe2/v1";
@@ -134,20 +135,24 @@ pub static ROUTES: &[Route] = &[
 ];
 
 /// The complete application: routes, JSON errors for everything, body limit, panic guard,
-/// and the `Date` header from the shop's clock.
-pub fn router(state: Shared) -> Router {
+/// a time limit per request (408), and the `Date` header from the shop's clock.
+pub fn router(state: Shared, request_timeout: Duration) -> Router {
     let mut routes = Router::new();
     for route in ROUTES {
         routes = routes.route(&format!("{BASE_PATH}{}", route.path), (route.handler)());
     }
-    with_layers(routes, state)
+    with_layers(routes, state, request_timeout)
 }
 
 /// The layers every answer passes through (see [`router`]).
-fn with_layers(routes: Router<Shared>, state: Shared) -> Router {
+fn with_layers(routes: Router<Shared>, state: Shared, request_timeout: Duration) -> Router {
     routes
         .fallback(|| async { ApiError(Error::NotFound) })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError(Error::Internal(
                 "the request failed unexpectedly".to_string(),
@@ -174,7 +179,10 @@ async fn finish_response(State(state): State<Shared>, request: Request, next: Ne
     if (status.is_client_error() || status.is_server_error()) && !is_json {
         let allow = response.headers().get(header::ALLOW).cloned();
         let error = error_for_status(status);
-        let mut replaced = (status, Json(error_body(&error))).into_response();
+        let mut body = error_body(&error);
+        // The core has no error for every status (408, 415, …); the status stays the real one.
+        body["data"]["status"] = json!(status.as_u16());
+        let mut replaced = (status, Json(body)).into_response();
         if let Some(allow) = allow {
             replaced.headers_mut().insert(header::ALLOW, allow);
         }
@@ -214,7 +222,8 @@ where
     })?
 }
 
-/// Checks HTTP Basic credentials (throttle first); returns the normalised e-mail.
+/// Checks HTTP Basic credentials (an attempt is reserved in the throttle first); returns the
+/// normalised e-mail.
 async fn authenticate(state: &Shared, headers: &HeaderMap) -> ApiResult<String> {
     let credentials = headers
         .get(header::AUTHORIZATION)
@@ -223,23 +232,30 @@ async fn authenticate(state: &Shared, headers: &HeaderMap) -> ApiResult<String> 
         .ok_or(ApiError(Error::InvalidCredentials))?;
     let email = email::normalize(&credentials.email)
         .unwrap_or_else(|_| credentials.email.trim().to_lowercase());
-    if let Some(retry_after_secs) = state.auth.throttled(&email) {
-        return Err(ApiError(Error::TooManyAttempts { retry_after_secs }));
-    }
+    let attempt = state
+        .auth
+        .reserve(&email)
+        .await
+        .map_err(|retry_after_secs| ApiError(Error::TooManyAttempts { retry_after_secs }))?;
     let mac = state.auth.mac(&credentials.password);
     if state.auth.is_cached(&email, &mac) {
+        attempt.succeeded();
         return Ok(email);
     }
     let lookup = email.clone();
-    let stored = in_transaction(state, move |tx, _| db::customer(tx, &lookup)).await?;
+    let stored = in_transaction(state, move |tx, _| db::customer(tx, &lookup)).await;
     match stored {
-        Some((_, stored_mac)) if crate::auth::Auth::matches(&stored_mac, &mac) => {
+        Ok(Some((_, stored_mac))) if crate::auth::Auth::matches(&stored_mac, &mac) => {
+            attempt.succeeded();
             state.auth.remember(&email, mac);
             Ok(email)
         }
-        _ => {
-            state.auth.record_failure(&email);
-            Err(ApiError(Error::InvalidCredentials))
+        // Dropping the attempt counts the failure.
+        Ok(_) => Err(ApiError(Error::InvalidCredentials)),
+        Err(error) => {
+            // A failure of the shop is not the caller's wrong guess.
+            attempt.void();
+            Err(error)
         }
     }
 }
@@ -340,11 +356,15 @@ fn parse_switch(body: Option<Value>) -> ApiResult<SwitchRequest> {
     let items = eligibility::parse_items(body.get("items").unwrap_or(&Value::Null))?;
     let expected_gross = match body.get("expected_gross") {
         None | Some(Value::Null) => None,
-        Some(Value::String(text)) => Some(
+        Some(Value::String(text)) if is_money_text(text) => Some(
             fe2_license::money::parse(text)
                 .ok_or_else(|| bad("expected_gross must be a decimal string"))?,
         ),
-        Some(_) => return Err(bad("expected_gross must be a decimal string")),
+        Some(_) => {
+            return Err(bad(
+                "expected_gross must be a decimal string with two places",
+            ))
+        }
     };
     let reference = match body.get("reference") {
         None | Some(Value::Null) => None,
@@ -358,6 +378,19 @@ fn parse_switch(body: Option<Value>) -> ApiResult<SwitchRequest> {
         expected_gross,
         reference,
     })
+}
+
+/// True for the Shop API's text of an amount (`-?[0-9]+\.[0-9]{2}`), the only form the schema
+/// allows.
+fn is_money_text(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let Some((units, cents)) = digits.split_once('.') else {
+        return false;
+    };
+    !units.is_empty()
+        && units.bytes().all(|b| b.is_ascii_digit())
+        && cents.len() == 2
+        && cents.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// `POST /license/switch`.
@@ -631,6 +664,7 @@ async fn create_ticket(State(state): State<Shared>, headers: HeaderMap, body: By
                 Some(object @ Value::Object(_)) => object.clone(),
                 Some(_) => return Err(bad("fields must be an object")),
             };
+            check_ticket_fields(&topic, &fields)?;
             let ticket = in_transaction(&work_state, move |tx, state| {
                 let license = current_license(tx, state, &record.email)?;
                 let lookup_failed = std::cell::RefCell::new(None);
@@ -664,6 +698,29 @@ async fn create_ticket(State(state): State<Shared>, headers: HeaderMap, body: By
         },
     )
     .await
+}
+
+/// Refuses `fields` that do not belong to the ticket's topic, so that nothing is stored that
+/// no one reads (an unknown topic is left to the topic check, which names it).
+fn check_ticket_fields(topic: &str, fields: &Value) -> ApiResult<()> {
+    let allowed: &[&str] = match topic {
+        "license_email_change" => &["new_email"],
+        "navlog_activation" | "package_change" | "general" => &[],
+        _ => return Ok(()),
+    };
+    let Some(fields) = fields.as_object() else {
+        return Ok(());
+    };
+    match fields.keys().find(|k| !allowed.contains(&k.as_str())) {
+        None => Ok(()),
+        Some(_) if allowed.is_empty() => Err(ApiError(Error::BadRequest(format!(
+            "a {topic} ticket takes no fields"
+        )))),
+        Some(_) => Err(ApiError(Error::BadRequest(format!(
+            "a {topic} ticket takes only the fields {}",
+            allowed.join(", ")
+        )))),
+    }
 }
 
 /// A new application password: 24 letters and digits, shown in groups of four.
@@ -858,7 +915,7 @@ mod tests {
             panic!("a handler that fails")
         }
         let routes: Router<Shared> = Router::new().route("/boom", get(failing));
-        let app = with_layers(routes, state);
+        let app = with_layers(routes, state, Duration::from_secs(30));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });

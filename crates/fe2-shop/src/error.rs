@@ -41,12 +41,23 @@ pub fn error_body(error: &Error) -> Value {
     json!({ "code": error.code(), "message": error.to_string(), "data": data })
 }
 
+/// What a client is told of any internal failure; the details go to the server log only,
+/// because SQLite and parser text would show an attacker the shop's insides.
+pub const INTERNAL_MESSAGE: &str = "the shop failed to answer";
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let error = match self.0 {
+            Error::Internal(details) => {
+                eprintln!("fe2-shop: internal error: {details}");
+                Error::Internal(INTERNAL_MESSAGE.to_string())
+            }
+            other => other,
+        };
         let status =
-            StatusCode::from_u16(self.0.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = (status, axum::Json(error_body(&self.0))).into_response();
-        if let Error::TooManyAttempts { retry_after_secs } = self.0 {
+            StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, axum::Json(error_body(&error))).into_response();
+        if let Error::TooManyAttempts { retry_after_secs } = error {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
@@ -68,6 +79,6 @@ pub fn error_for_status(status: StatusCode) -> Error {
                 .unwrap_or("the request was refused")
                 .to_string(),
         ),
-        _ => Error::Internal("the shop failed to answer".to_string()),
+        _ => Error::Internal(INTERNAL_MESSAGE.to_string()),
     }
 }

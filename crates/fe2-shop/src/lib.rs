@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -90,6 +91,26 @@ impl ServerConfig {
     }
 }
 
+/// Limits against clients that send slowly, so a trickle of bytes cannot hold a connection
+/// (and its memory) for ever.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Longest time a client may take to send a request's line and headers.
+    pub header_read: Duration,
+    /// Longest time from the headers to the answer, the upload of the body included.
+    pub request: Duration,
+}
+
+impl Default for Timeouts {
+    /// 10 s for the headers, 30 s for the rest: generous for a client on a slow link.
+    fn default() -> Self {
+        Self {
+            header_read: Duration::from_secs(10),
+            request: Duration::from_secs(30),
+        }
+    }
+}
+
 /// A running shop; dropping it stops the server.
 pub struct RunningShop {
     /// The bound address.
@@ -140,8 +161,17 @@ fn db_error(error: rusqlite::Error) -> Error {
     Error::Internal(format!("database: {error}"))
 }
 
-/// Opens (and migrates) the database, loads fixtures into it when empty and starts serving.
+/// Opens (and migrates) the database, loads fixtures into it when empty and starts serving
+/// with the default [`Timeouts`].
 pub async fn spawn(config: ServerConfig) -> Result<RunningShop, Error> {
+    spawn_with_timeouts(config, Timeouts::default()).await
+}
+
+/// [`spawn`] with the given limits against slow clients.
+pub async fn spawn_with_timeouts(
+    config: ServerConfig,
+    timeouts: Timeouts,
+) -> Result<RunningShop, Error> {
     let mut conn = match &config.db {
         DbLocation::Memory => rusqlite::Connection::open_in_memory(),
         DbLocation::File(path) => rusqlite::Connection::open(path),
@@ -178,18 +208,66 @@ pub async fn spawn(config: ServerConfig) -> Result<RunningShop, Error> {
         .local_addr()
         .map_err(|e| io_error(&config.listen.to_string(), &e))?;
     let (shutdown, stopped) = oneshot::channel::<()>();
-    let app = api::router(state);
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                // A dropped sender also stops the server.
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let app = api::router(state, timeouts.request);
+    let task = tokio::spawn(serve(listener, app, timeouts.header_read, stopped));
     Ok(RunningShop {
         addr,
         shutdown: Some(shutdown),
         task,
     })
+}
+
+/// Accepts connections until `stopped` fires, then lets the open ones finish their requests.
+///
+/// A loop of its own rather than `axum::serve`, because only hyper's builder can bound the
+/// time a client takes to send its headers.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    header_read: Duration,
+    stopped: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    let (closing, closing_seen) = tokio::sync::watch::channel(());
+    let mut connections = tokio::task::JoinSet::new();
+    let mut stopped = std::pin::pin!(stopped);
+    loop {
+        tokio::select! {
+            // A dropped sender also stops the server.
+            _ = &mut stopped => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(error) => {
+                        // Out of file descriptors and the like: wait instead of spinning.
+                        eprintln!("fe2-shop: accept failed: {error}");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                };
+                let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                let mut closing = closing_seen.clone();
+                connections.spawn(async move {
+                    let mut builder = hyper::server::conn::http1::Builder::new();
+                    builder
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(header_read);
+                    let connection =
+                        builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                    let mut connection = std::pin::pin!(connection);
+                    tokio::select! {
+                        // A client that breaks off or is too slow is its own business.
+                        _ = connection.as_mut() => {}
+                        _ = closing.changed() => {
+                            connection.as_mut().graceful_shutdown();
+                            let _ = connection.await;
+                        }
+                    }
+                });
+            }
+        }
+    }
+    drop(closing);
+    while connections.join_next().await.is_some() {}
+    Ok(())
 }

@@ -91,6 +91,26 @@ async fn eleven_wrong_passwords_are_throttled_with_retry_after() {
     assert_eq!(shop.get("/me", MIXED).await.status, 200);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_passwords_get_no_more_than_the_throttle_allows() {
+    let shop = std::sync::Arc::new(Shop::start(JULY).await);
+    let mut tasks = Vec::new();
+    for _ in 0..40 {
+        let shop = shop.clone();
+        tasks.push(tokio::spawn(async move {
+            shop.get("/me", (FAQ.0, "wrong password")).await.status
+        }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    let refused = statuses.iter().filter(|s| **s == 401).count();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(refused, fe2_shop::auth::MAX_FAILURES, "{statuses:?}");
+    assert_eq!(refused + throttled, statuses.len(), "{statuses:?}");
+}
+
 #[tokio::test]
 async fn protocol_errors_are_json_never_html() {
     let shop = Shop::start(JULY).await;
@@ -576,7 +596,7 @@ async fn switch_body_and_key_are_checked() {
         400,
         "bad_request",
     );
-    for gross in [json!(71.59), json!("71,59"), json!("abc")] {
+    for gross in [json!(71.59), json!("71,59"), json!("abc"), json!("71.5")] {
         let mut body = persons(json!(30));
         body["expected_gross"] = gross;
         assert_error(
@@ -873,6 +893,19 @@ async fn tickets_check_preconditions_and_are_listed() {
         422,
         "invalid_email",
     );
+    // Fields that do not belong to the topic are refused, not stored unread.
+    for (topic, fields) in [
+        ("navlog_activation", json!({"new_email": ""})),
+        ("general", json!({"anything": 1})),
+        (
+            "license_email_change",
+            json!({"new_email": "neu@ff-x.de", "extra": true}),
+        ),
+    ] {
+        let body = json!({"topic": topic, "fields": fields});
+        let answer = shop.post_keyed("/tickets", AMOBILE, body, topic).await;
+        assert_error(&answer, 400, "bad_request");
+    }
     let unknown = json!({"topic": "pizza", "message": "", "fields": {}});
     assert_error(
         &shop.post_keyed("/tickets", FAQ, unknown, "u").await,
@@ -1004,4 +1037,93 @@ async fn demo_fixtures_show_their_situations() {
     assert_eq!(amobile["features"], json!([]));
     let navlog = get("navlog@ff-waldau.de").await;
     assert_eq!(navlog["features"], json!(["navlog"]));
+}
+
+/// Sends `head` and then `drip` one byte at a time, about 50 ms apart, and returns what the
+/// shop answered before it closed the connection, or `None` when the shop let the whole drip
+/// through without closing.
+fn drip(addr: std::net::SocketAddr, head: &str, drip: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_millis(50)))
+        .unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    for byte in drip.bytes() {
+        match stream.read(&mut buffer) {
+            Ok(0) => return Some(String::from_utf8_lossy(&answer).into_owned()),
+            Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return Some(String::from_utf8_lossy(&answer).into_owned()),
+        }
+        if stream.write_all(&[byte]).is_err() {
+            break;
+        }
+    }
+    // The shop may have answered while the last bytes went out.
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(2)))
+        .unwrap();
+    match stream.read_to_end(&mut answer) {
+        Ok(_) => Some(String::from_utf8_lossy(&answer).into_owned()),
+        Err(_) if !answer.is_empty() => Some(String::from_utf8_lossy(&answer).into_owned()),
+        Err(_) => None,
+    }
+}
+
+async fn shop_with_short_timeouts() -> fe2_shop::RunningShop {
+    fe2_shop::spawn_with_timeouts(
+        fe2_shop::ServerConfig::demo(),
+        fe2_shop::Timeouts {
+            header_read: std::time::Duration::from_millis(300),
+            request: std::time::Duration::from_millis(300),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_client_dripping_its_headers_is_cut_off() {
+    let shop = shop_with_short_timeouts().await;
+    // 200 bytes at 50 ms each would take 10 s: far beyond the 300 ms the shop allows.
+    let addr = shop.addr;
+    let answer = tokio::task::spawn_blocking(move || {
+        drip(
+            addr,
+            "GET /wp-json/fe2/v1/keys HTTP/1.1\r\nHost: shop\r\n",
+            &"X-Slow: a\r\n".repeat(20),
+        )
+    })
+    .await
+    .unwrap();
+    let answer = answer.expect("the shop kept a dripping client for 10 s");
+    assert!(!answer.contains("200 OK"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_client_dripping_its_body_gets_408() {
+    let shop = shop_with_short_timeouts().await;
+    let body = json!({ "topic": "navlog_activation", "fields": {} }).to_string();
+    let padded = format!("{body:<200}");
+    let head = format!(
+        "POST /wp-json/fe2/v1/tickets HTTP/1.1\r\nHost: shop\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        padded.len()
+    );
+    let addr = shop.addr;
+    let answer = tokio::task::spawn_blocking(move || drip(addr, &head, &padded))
+        .await
+        .unwrap()
+        .expect("the shop kept a dripping client for 10 s");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let json_start = answer.find('{').expect("a JSON body");
+    let body: Value = serde_json::from_str(&answer[json_start..]).unwrap();
+    assert_eq!(body["data"]["status"], 408, "{answer}");
 }

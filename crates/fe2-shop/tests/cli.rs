@@ -202,3 +202,65 @@ fn help_prints_the_usage_and_exits_0_and_a_bad_call_exits_1() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[tokio::test]
+async fn database_and_parser_failures_answer_generically_and_log_the_details() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite");
+    let db_path = db.to_str().unwrap();
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/worked-examples.json");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--db", db_path])
+        .args(["--fixtures", fixtures, "--now", "2025-07-02T12:00:00Z"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let stderr = child.stderr.take().unwrap();
+    let mut child = Running(child);
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let api = format!(
+        "http://127.0.0.1:{}/wp-json/fe2/v1",
+        port_of(first.trim_end())
+    );
+    let http = reqwest::Client::new();
+    // Break the running shop's database behind its back: a missing table (SQLite's text),
+    // then a stored value that is not JSON (the parser's text).
+    for (sql, path) in [
+        ("DROP TABLE tickets", "/tickets"),
+        ("UPDATE licenses SET features = 'not json'", "/license"),
+    ] {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap();
+        let response = http
+            .get(format!("{api}{path}"))
+            .basic_auth(
+                "leitstelle@ff-musterstadt.de",
+                Some("abcd EFGH 1234 ijkl MNOP 5678"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 500, "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "internal", "{path}");
+        let message = body["message"].as_str().unwrap();
+        assert!(
+            message.ends_with(fe2_shop::error::INTERNAL_MESSAGE),
+            "{path}: {message}"
+        );
+        for leak in ["tickets", "table", "database", "JSON", "line 1"] {
+            assert!(!message.contains(leak), "{path}: {message}");
+        }
+    }
+    let _ = child.0.kill();
+    let _ = child.0.wait();
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut log).unwrap();
+    assert!(log.contains("no such table: tickets"), "{log}");
+    assert!(log.contains("stored JSON"), "{log}");
+}
