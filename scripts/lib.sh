@@ -1,6 +1,6 @@
 # Shared helpers of scripts/test.sh and scripts/demo.sh. Sourced, not run.
 
-section() { printf '\n==== %s\n' "$*"; }
+section() { printf "\n==== [%s, %ss] %s\n" "$(date +%T)" "$SECONDS" "$*"; }
 
 # Debian packages: WebKitGTK for the app, D-Bus + gnome-keyring for the real Secret Service,
 # Xvfb + WebKitWebDriver for the end-to-end tests, and the monitoring programs that judge

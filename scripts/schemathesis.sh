@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs schemathesis against a reference shop started here (loopback, in memory, demo fixtures,
 # frozen clock, a throwaway signing key). Fails when schemathesis is missing or finds anything.
-# Expects target/debug/fe2-shop (cargo build -p fe2-shop) and install_schemathesis (lib.sh).
+# Expects target/debug/fe2-shop (built by the workspace tests in scripts/test.sh) and install_schemathesis (lib.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh

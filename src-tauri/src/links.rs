@@ -31,10 +31,10 @@ pub fn open<R: Runtime>(
     ensure_on_account_hosts(service, email, url)?;
     let opener = app
         .try_state::<tauri_plugin_opener::Opener<R>>()
-        .ok_or_else(|| browser_failure(url, "no browser opener in this app".into()))?;
+        .ok_or_else(|| desktop_failure(url, "no browser opener in this app".into()))?;
     opener
         .open_url(url, None::<&str>)
-        .map_err(|e| browser_failure(url, format!("cannot open the browser: {e}")))
+        .map_err(|e| desktop_failure(url, format!("cannot open the browser: {e}")))
 }
 
 /// Copies `text` to the clipboard (write only), then opens the checked URL.
@@ -48,18 +48,18 @@ pub fn copy_and_open<R: Runtime>(
     ensure_on_account_hosts(service, email, url)?;
     let clipboard = app
         .try_state::<tauri_plugin_clipboard_manager::Clipboard<R>>()
-        .ok_or_else(|| Error::Internal("no clipboard in this app".into()))?;
+        .ok_or_else(|| desktop_failure("clipboard", "no clipboard in this app".into()))?;
     clipboard
         .write_text(text)
-        .map_err(|e| Error::Internal(format!("cannot copy to the clipboard: {e}")))?;
+        .map_err(|e| desktop_failure("clipboard", format!("cannot copy to the clipboard: {e}")))?;
     open(app, service, email, url)
 }
 
-/// A browser that cannot be started is a local failure, not the shop's: `internal` would count
+/// A browser or clipboard that fails is a local failure, not the shop's: `internal` would count
 /// as a bad shop answer (offline) in the error taxonomy.
-fn browser_failure(url: &str, reason: String) -> Error {
+fn desktop_failure(what: &str, reason: String) -> Error {
     Error::Io {
-        path: url.to_string(),
+        path: what.to_string(),
         reason,
     }
 }

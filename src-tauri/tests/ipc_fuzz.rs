@@ -1059,8 +1059,8 @@ signed_in! {
     signed_in_switch_quantities => "switch_quantities": ["invalid_quantity|unknown_item"],
     signed_in_cancel_scheduled_change => "cancel_scheduled_change": ["not_found"],
     signed_in_create_ticket => "create_ticket": ["unknown_topic"],
-    signed_in_support_fallback => "support_fallback": ["unknown_topic", "internal"],
-    signed_in_open_link => "open_link": ["internal", "unknown_account"],
+    signed_in_support_fallback => "support_fallback": ["unknown_topic", "io"],
+    signed_in_open_link => "open_link": ["io", "unknown_account"],
 }
 
 #[test]
