@@ -5,6 +5,7 @@ use crate::ipc_error::IpcResult;
 use crate::{links, publish, AppState};
 use fe2_license::config::Settings;
 use fe2_license::model::{Catalog, Quote, RequestedItem, SwitchOutcome, Ticket};
+use fe2_license::secrets::Password;
 use fe2_license::service::{AppInfo, LicenseDetails, LicenseView, LinkTarget, Preview};
 use rust_decimal::Decimal;
 use tauri::{AppHandle, Runtime, State};
@@ -56,11 +57,11 @@ pub async fn add_account<R: Runtime>(
     state: State<'_, AppState>,
     shop_url: String,
     email: String,
-    password: String,
+    password: Password,
 ) -> IpcResult<LicenseView> {
     let view = state
         .service
-        .add_account(&shop_url, &email, &password)
+        .add_account(&shop_url, &email, password)
         .await?;
     publish::changed(&app, &state).await;
     Ok(view)

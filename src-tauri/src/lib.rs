@@ -6,6 +6,7 @@ mod commands;
 mod demo;
 mod ipc_error;
 mod links;
+mod navigation;
 mod platform;
 mod publish;
 mod start_failure;
@@ -277,8 +278,25 @@ fn open_main_window<R: Runtime>(app: &AppHandle<R>, home: &Home) -> tauri::Resul
     else {
         return Err(tauri::Error::WindowNotFound);
     };
+    // The dev server only where Tauri loads it (a build without custom-protocol).
+    let dev_url = app
+        .config()
+        .build
+        .dev_url
+        .clone()
+        .filter(|_| tauri::is_dev());
     WebviewWindowBuilder::from_config(app, &config)?
         .data_directory(home.webview_dir())
+        .on_navigation(move |url| {
+            let allowed = navigation::allowed(url, dev_url.as_ref());
+            if !allowed {
+                log::warn!(
+                    "navigation to another origin refused: {}",
+                    url.origin().ascii_serialization()
+                );
+            }
+            allowed
+        })
         .build()?;
     Ok(())
 }

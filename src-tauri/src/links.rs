@@ -2,7 +2,7 @@
 //! configuration) and must still be on the account's shop or support host before the browser
 //! opens it, because the opener plugin itself checks nothing when called from Rust.
 
-use fe2_license::client::check_shop_url;
+use fe2_license::client::{check_web_url, redact_url};
 use fe2_license::config::shop_host;
 use fe2_license::service::Service;
 use fe2_license::{Error, Result};
@@ -11,13 +11,13 @@ use tauri::{AppHandle, Manager, Runtime};
 /// Refuses a URL that is not http(s) on the account's shop or support host.
 pub fn ensure_on_account_hosts(service: &Service, email: &str, url: &str) -> Result<()> {
     let account = service.account_config(email)?;
-    check_shop_url(url)?;
+    check_web_url(url)?;
     let host = shop_host(url)?;
     let allowed = [account.shop_host()?, shop_host(&account.support_url)?];
     if allowed.contains(&host) {
         Ok(())
     } else {
-        Err(Error::InvalidUrl(url.chars().take(200).collect()))
+        Err(Error::InvalidUrl(redact_url(url)))
     }
 }
 

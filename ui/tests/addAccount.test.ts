@@ -57,6 +57,22 @@ describe('add account', () => {
     });
   });
 
+  test('a shop that moved is used only after the user confirms the new address', async () => {
+    const added = view(faqLicense(), { fingerprint: 'ab12 cd34 ef56 7890' });
+    const moved = 'https://www.alamos-gmbh.example';
+    const { calls } = await submit((args: Record<string, unknown>) => {
+      if (args.shopUrl === moved) return added;
+      throw { code: 'shop_moved', message: `the shop answers from another address: ${moved}`, details: { shop_url: moved } };
+    });
+    const box = await screen.findByTestId('shop-moved');
+    expect(box.textContent).toContain(`anderen Adresse: ${moved}`);
+    expect(calls.filter((c) => c.cmd === 'add_account')).toHaveLength(1);
+    await fireEvent.click(screen.getByTestId('use-moved'));
+    expect((await screen.findByTestId('fingerprint')).textContent).toBe('ab12 cd34 ef56 7890');
+    const add = calls.filter((c) => c.cmd === 'add_account');
+    expect(add.map((c) => c.args.shopUrl)).toEqual(['https://www.alamos-gmbh.com', moved]);
+  });
+
   test('empty fields are refused before anything is sent', async () => {
     const { count } = mountApp({ hash: '#/add', handlers: { add_account: null } });
     await fireEvent.click(await screen.findByTestId('account-submit'));

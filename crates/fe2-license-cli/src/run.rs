@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use fe2_license::client::ClientOptions;
 use fe2_license::expiry::Thresholds;
 use fe2_license::paths::Home;
-use fe2_license::secrets::{KeychainSecretStore, Secret, SecretStore};
+use fe2_license::secrets::{KeychainSecretStore, Password, Secret, SecretStore};
 use fe2_license::service::{ErrorInfo, LicenseView, Service, ServiceOptions, Verification};
 use fe2_license::{Clock, Error, Result, SystemClock};
 use std::io::{BufRead, Write};
@@ -94,22 +94,26 @@ async fn add(service: &Service, args: AddArgs) -> Result<Outcome> {
         std::io::stdin().lock().read_line(&mut line).map_err(|e| {
             Error::BadRequest(format!("cannot read the password from standard input: {e}"))
         })?;
-        line.trim_end_matches(['\r', '\n']).to_string()
+        // Cut in place: a trimmed copy would leave the password in a buffer nobody zeroes.
+        line.truncate(line.trim_end_matches(['\r', '\n']).len());
+        Password::new(line)
     } else {
-        rpassword::prompt_password(format!("Application password for {}: ", args.email.trim()))
-            .map_err(|e| {
-                Error::BadRequest(format!(
-                    "cannot ask for the password ({e}); use --password-stdin"
-                ))
-            })?
+        Password::new(
+            rpassword::prompt_password(format!("Application password for {}: ", args.email.trim()))
+                .map_err(|e| {
+                    Error::BadRequest(format!(
+                        "cannot ask for the password ({e}); use --password-stdin"
+                    ))
+                })?,
+        )
     };
-    if password.trim().is_empty() {
+    if password.expose().trim().is_empty() {
         return Err(Error::BadRequest(
             "the application password is empty".into(),
         ));
     }
     let view = service
-        .add_account(&args.shop_url, &args.email, &password)
+        .add_account(&args.shop_url, &args.email, password)
         .await?;
     let holder = view
         .license

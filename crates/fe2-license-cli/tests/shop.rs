@@ -72,7 +72,7 @@ fn accounts_are_added_listed_and_removed_with_the_keychain() {
     let secret = KeychainSecretStore::new()
         .get(&keychain_user(OK_EMAIL, shop))
         .unwrap();
-    assert_eq!(secret.password, OK_PASSWORD);
+    assert_eq!(secret.password.expose(), OK_PASSWORD);
     let mut files = String::new();
     for entry in walk(setup.path()) {
         files.push_str(&std::fs::read_to_string(&entry).unwrap_or_default());

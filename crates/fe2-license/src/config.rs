@@ -66,6 +66,13 @@ impl AccountConfig {
         shop_host(&self.shop_url)
     }
 
+    /// The shop's origin `scheme://host[:port]`, as the built-in vendor keys name it.
+    pub fn origin(&self) -> Result<String> {
+        reqwest::Url::parse(&self.shop_url)
+            .map(|url| url.origin().ascii_serialization())
+            .map_err(|_| Error::InvalidUrl(crate::client::redact_url(&self.shop_url)))
+    }
+
     /// The keychain user of this account.
     pub fn secret_user(&self) -> Result<String> {
         Ok(crate::secrets::entry_user(&self.email, &self.shop_host()?))
@@ -79,11 +86,12 @@ impl AccountConfig {
 
 /// `host[:port]` of a shop URL.
 pub fn shop_host(shop_url: &str) -> Result<String> {
-    let url = reqwest::Url::parse(shop_url).map_err(|_| Error::InvalidUrl(shop_url.to_string()))?;
+    let invalid = || Error::InvalidUrl(crate::client::redact_url(shop_url));
+    let url = reqwest::Url::parse(shop_url).map_err(|_| invalid())?;
     // host_str keeps the brackets of an IPv6 address, so the port stays unambiguous.
     let host = match url.host_str() {
         Some(host) if !host.is_empty() => host.to_string(),
-        _ => return Err(Error::InvalidUrl(shop_url.to_string())),
+        _ => return Err(invalid()),
     };
     Ok(match url.port() {
         Some(port) => format!("{host}:{port}"),

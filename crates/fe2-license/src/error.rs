@@ -153,6 +153,8 @@ error_codes! {
     InsecureUrl = "insecure_url", Insecure;
     /// Not a usable shop URL.
     InvalidUrl = "invalid_url", Refusal;
+    /// The shop answers from another origin; the user confirms the new address first.
+    ShopMoved = "shop_moved", Refusal;
     /// The file is not in the license file format.
     MalformedLicenseFile = "malformed_license_file", Trust;
     /// `alg` is not exactly `ed25519`.
@@ -163,6 +165,10 @@ error_codes! {
     WrongAccount = "wrong_account", Trust;
     /// The shop now presents another signing key.
     KeyChanged = "key_changed", Trust;
+    /// The file's key id is neither published by the shop nor built in for it.
+    UnknownKey = "unknown_key", Trust;
+    /// The file was issued before the one already cached (a replay): the newer data stays.
+    OlderLicenseFile = "older_license_file", Trust;
     /// The OS keychain cannot be reached.
     KeychainUnavailable = "keychain_unavailable", Local;
     /// The keychain has no entry for this account.
@@ -313,6 +319,12 @@ pub enum Error {
     /// Not a usable shop URL.
     #[error("invalid shop URL {0:?}")]
     InvalidUrl(String),
+    /// The shop redirected to another origin; `shop_url` is the address it answers from.
+    #[error("the shop answers from another address: {shop_url}")]
+    ShopMoved {
+        /// The shop's URL at the new origin (checked like a typed one).
+        shop_url: String,
+    },
 
     // --- signed license file ---
     /// The file is not in the license file format.
@@ -338,6 +350,20 @@ pub enum Error {
         /// Fingerprint of the pinned key.
         pinned: String,
         /// Fingerprint of the presented key.
+        presented: String,
+    },
+    /// No trusted key has the file's key id.
+    #[error("the license file is signed with key {kid:?}, which the shop does not publish")]
+    UnknownKey {
+        /// The file's key id (cut to 64 characters).
+        kid: String,
+    },
+    /// The file is older than the cached one: a replay of earlier data.
+    #[error("the license file was issued {presented}, before the cached one ({cached})")]
+    OlderLicenseFile {
+        /// `issued` of the cached file (RFC 3339).
+        cached: String,
+        /// `issued` of the file the shop presented (RFC 3339).
         presented: String,
     },
 
@@ -416,11 +442,14 @@ impl Error {
             Error::ResponseTooLarge => ErrorCode::ResponseTooLarge,
             Error::InsecureUrl(_) => ErrorCode::InsecureUrl,
             Error::InvalidUrl(_) => ErrorCode::InvalidUrl,
+            Error::ShopMoved { .. } => ErrorCode::ShopMoved,
             Error::MalformedLicenseFile(_) => ErrorCode::MalformedLicenseFile,
             Error::UnsupportedAlgorithm(_) => ErrorCode::UnsupportedAlgorithm,
             Error::BadSignature => ErrorCode::BadSignature,
             Error::WrongAccount { .. } => ErrorCode::WrongAccount,
             Error::KeyChanged { .. } => ErrorCode::KeyChanged,
+            Error::UnknownKey { .. } => ErrorCode::UnknownKey,
+            Error::OlderLicenseFile { .. } => ErrorCode::OlderLicenseFile,
             Error::KeychainUnavailable(_) => ErrorCode::KeychainUnavailable,
             Error::NoSecret(_) => ErrorCode::NoSecret,
             Error::CorruptFile { .. } => ErrorCode::CorruptFile,
@@ -485,6 +514,11 @@ impl Error {
                 json!({ "pinned": pinned, "presented": presented })
             }
             Error::ShopUnavailable { status } => json!({ "http_status": status }),
+            Error::ShopMoved { shop_url } => json!({ "shop_url": shop_url }),
+            Error::UnknownKey { kid } => json!({ "kid": kid }),
+            Error::OlderLicenseFile { cached, presented } => {
+                json!({ "cached": cached, "presented": presented })
+            }
             _ => json!({}),
         }
     }

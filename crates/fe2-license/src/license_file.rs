@@ -113,20 +113,7 @@ pub fn verify(
     now: DateTime<Utc>,
 ) -> Result<VerifiedLicense> {
     let malformed = |why: &str| Error::MalformedLicenseFile(why.to_string());
-    if text.len() > MAX_FILE_BYTES {
-        return Err(malformed("larger than 1 MiB"));
-    }
-    let body = text
-        .trim()
-        .strip_prefix(BEGIN_MARKER)
-        .and_then(|rest| rest.strip_suffix(END_MARKER))
-        .ok_or_else(|| malformed("missing BEGIN/END lines"))?;
-    let compact: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    let envelope_json = STANDARD
-        .decode(compact.as_bytes())
-        .map_err(|_| malformed("body is not base64"))?;
-    let envelope: Envelope = serde_json::from_slice(&envelope_json)
-        .map_err(|e| malformed(&format!("envelope is not the expected JSON: {e}")))?;
+    let envelope = read_envelope(text)?;
     if envelope.alg != ALG {
         return Err(Error::UnsupportedAlgorithm(
             envelope.alg.chars().take(40).collect(),
@@ -162,6 +149,86 @@ pub fn verify(
         expiry: payload.expiry,
         kid: envelope.kid,
     })
+}
+
+/// The outer envelope of a file, unverified.
+fn read_envelope(text: &str) -> Result<Envelope> {
+    let malformed = |why: &str| Error::MalformedLicenseFile(why.to_string());
+    if text.len() > MAX_FILE_BYTES {
+        return Err(malformed("larger than 1 MiB"));
+    }
+    let body = text
+        .trim()
+        .strip_prefix(BEGIN_MARKER)
+        .and_then(|rest| rest.strip_suffix(END_MARKER))
+        .ok_or_else(|| malformed("missing BEGIN/END lines"))?;
+    let compact: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let envelope_json = STANDARD
+        .decode(compact.as_bytes())
+        .map_err(|_| malformed("body is not base64"))?;
+    serde_json::from_slice(&envelope_json)
+        .map_err(|e| malformed(&format!("envelope is not the expected JSON: {e}")))
+}
+
+/// The id of the key a file says it is signed with (unverified: it only chooses the key).
+pub fn key_id(text: &str) -> Result<String> {
+    Ok(read_envelope(text)?.kid)
+}
+
+/// A vendor signing key built into the program for one shop origin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VendorKey {
+    /// The shop's origin, `https://host[:port]` (the account URL's origin).
+    pub origin: &'static str,
+    /// The key id the vendor's files carry.
+    pub kid: &'static str,
+    /// Standard padded base64 of the 32 key bytes.
+    pub public_key: &'static str,
+}
+
+/// The vendor keys shipped with this program. Empty until the vendor publishes its keys out of
+/// band; an origin listed here trusts only these keys and never a key the shop serves
+/// (docs/domain.md, Signing keys).
+pub const VENDOR_KEYS: &[VendorKey] = &[];
+
+/// The built-in key of `origin` with `kid`: `None` when `builtin` lists no key for the origin
+/// (then trust on first use applies), `unknown_key` when it lists others only.
+pub fn builtin_key(builtin: &[VendorKey], origin: &str, kid: &str) -> Result<Option<VerifyingKey>> {
+    let mut of_origin = builtin.iter().filter(|k| k.origin == origin).peekable();
+    if of_origin.peek().is_none() {
+        return Ok(None);
+    }
+    match of_origin.find(|k| k.kid == kid) {
+        Some(key) => public_key_from_base64(key.public_key).map(Some),
+        None => Err(unknown_key(kid)),
+    }
+}
+
+/// The key a stored or fetched file of the shop at `origin` must verify with: the built-in
+/// vendor key its `kid` names when the origin has built-in keys, else the pinned one.
+pub fn trusted_key(
+    builtin: &[VendorKey],
+    origin: &str,
+    text: &str,
+    pinned: VerifyingKey,
+) -> Result<VerifyingKey> {
+    Ok(builtin_key(builtin, origin, &key_id(text)?)?.unwrap_or(pinned))
+}
+
+/// The published ed25519 key with `kid` (a shop publishes two during a rotation).
+pub fn published_key(keys: &crate::model::KeySet, kid: &str) -> Result<VerifyingKey> {
+    let published = keys
+        .keys
+        .iter()
+        .find(|k| k.alg == ALG && k.kid == kid)
+        .ok_or_else(|| unknown_key(kid))?;
+    public_key_from_base64(&published.public_key)
+}
+
+fn unknown_key(kid: &str) -> Error {
+    Error::UnknownKey {
+        kid: kid.chars().take(64).collect(),
+    }
 }
 
 /// First 16 hex digits of SHA-256 of the key bytes, in groups of four (`ab12 cd34 ef56 7890`).

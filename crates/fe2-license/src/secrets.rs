@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Mutex;
+use zeroize::Zeroizing;
 
 /// The keychain service name of every entry.
 pub const SERVICE: &str = "FE2 License Manager";
@@ -14,11 +15,69 @@ pub fn entry_user(normalized_email: &str, shop_host: &str) -> String {
     format!("{normalized_email}@{shop_host}")
 }
 
+/// A password whose memory is zeroed when it is dropped (docs/reliability.md, Secrets in
+/// memory). `Debug` never shows it; [`Password::expose`] is the one way to read it.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Password(Zeroizing<String>);
+
+impl Password {
+    /// Takes ownership of the text; its buffer is zeroed on drop.
+    pub fn new(text: String) -> Self {
+        Self(Zeroizing::new(text))
+    }
+
+    /// The password text, for the request header and the keychain entry only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Password {
+    fn from(text: String) -> Self {
+        Self::new(text)
+    }
+}
+
+impl From<&String> for Password {
+    fn from(text: &String) -> Self {
+        Self::new(text.clone())
+    }
+}
+
+impl From<&str> for Password {
+    fn from(text: &str) -> Self {
+        Self::new(text.to_string())
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl Serialize for Password {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.expose())
+    }
+}
+
+impl<'de> Deserialize<'de> for Password {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::new)
+    }
+}
+
 /// What the keychain holds for one account (`{"password","shop_key"}`, docs/domain.md).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Secret {
     /// The WordPress application password.
-    pub password: String,
+    pub password: Password,
     /// The pinned shop signing key, base64 as `GET /keys` publishes it.
     pub shop_key: String,
 }
@@ -33,9 +92,12 @@ impl std::fmt::Debug for Secret {
 }
 
 impl Secret {
-    /// The JSON stored in the keychain.
-    pub fn to_json(&self) -> String {
-        serde_json::json!({ "password": self.password, "shop_key": self.shop_key }).to_string()
+    /// The JSON stored in the keychain (zeroed on drop, like the password in it).
+    pub fn to_json(&self) -> Zeroizing<String> {
+        Zeroizing::new(
+            serde_json::json!({ "password": self.password.expose(), "shop_key": self.shop_key })
+                .to_string(),
+        )
     }
 
     /// Reads the keychain JSON; `user` names the entry in the error.
@@ -66,7 +128,7 @@ pub trait SecretStore: Send + Sync {
 /// Secrets in memory only, gone at exit (unit tests, demo mode).
 #[derive(Default)]
 pub struct MemorySecretStore {
-    entries: Mutex<HashMap<String, String>>,
+    entries: Mutex<HashMap<String, Zeroizing<String>>>,
 }
 
 impl MemorySecretStore {
@@ -75,7 +137,7 @@ impl MemorySecretStore {
         Self::default()
     }
 
-    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, Zeroizing<String>>> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -157,9 +219,11 @@ fn map_keyring_error(error: keyring::Error, user: &str) -> Error {
 ))]
 impl SecretStore for KeychainSecretStore {
     fn get(&self, user: &str) -> Result<Secret> {
-        let text = Self::entry(user)?
-            .get_password()
-            .map_err(|e| map_keyring_error(e, user))?;
+        let text = Zeroizing::new(
+            Self::entry(user)?
+                .get_password()
+                .map_err(|e| map_keyring_error(e, user))?,
+        );
         Secret::from_json(&text, user)
     }
 
@@ -205,6 +269,7 @@ pub mod one_session {
     use dbus::{Message, Path};
     use std::collections::HashMap;
     use std::time::{Duration, Instant};
+    use zeroize::Zeroize;
 
     const BUS_NAME: &str = "org.freedesktop.secrets";
     const SERVICE_PATH: &str = "/org/freedesktop/secrets";
@@ -264,20 +329,22 @@ pub mod one_session {
             })
             .collect();
         let wanted: Vec<Path<'static>> = items.iter().flatten().cloned().collect();
-        let (secrets,): (Secrets,) = service
+        let (mut secrets,): (Secrets,) = service
             .method_call(SERVICE_INTERFACE, "GetSecrets", (wanted, session))
             .ok()?;
-        Some(
-            items
-                .iter()
-                .zip(users)
-                .map(|(item, user)| {
-                    let (_, _, value, _) = secrets.get(item.as_ref()?)?;
-                    let text = std::str::from_utf8(value).ok()?;
-                    Some(Secret::from_json(text, user))
-                })
-                .collect(),
-        )
+        let read = items
+            .iter()
+            .zip(users)
+            .map(|(item, user)| {
+                let (_, _, value, _) = secrets.get(item.as_ref()?)?;
+                let text = std::str::from_utf8(value).ok()?;
+                Some(Secret::from_json(text, user))
+            })
+            .collect();
+        for (_, _, value, _) in secrets.values_mut() {
+            value.zeroize();
+        }
+        Some(read)
     }
 
     /// The method replies to `serials`, in their order (`None` for an error reply).
@@ -337,5 +404,20 @@ mod tests {
         let text = format!("{secret:?}");
         assert!(!text.contains("EFGH"), "{text}");
         assert!(text.contains("redacted"));
+    }
+
+    #[test]
+    fn a_password_reads_from_ipc_json_and_is_written_to_the_keychain_entry_only() {
+        let password: Password =
+            serde_json::from_value(serde_json::json!("abcd EFGH 1234")).unwrap();
+        assert_eq!(password.expose(), "abcd EFGH 1234");
+        assert_eq!(format!("{password:?}"), "<redacted>");
+        let secret = Secret {
+            password,
+            shop_key: "key".into(),
+        };
+        let stored = secret.to_json();
+        assert_eq!(Secret::from_json(&stored, "u").unwrap(), secret);
+        assert!(serde_json::from_value::<Password>(serde_json::json!(12)).is_err());
     }
 }

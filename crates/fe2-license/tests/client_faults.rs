@@ -10,16 +10,27 @@ use fe2_license::service::Verification;
 use fe2_license::Error;
 use std::time::{Duration, Instant};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn each_fault_is_its_own_typed_error_and_the_cache_stays() {
-    let shop = demo_shop().await;
-    let hostile = Hostile::start(shop.addr).await;
+/// A data home with the basis account added through `hostile` (forwarding), and its secrets.
+async fn signed_in_through(
+    hostile: &Hostile,
+) -> (
+    tempfile::TempDir,
+    std::sync::Arc<fe2_license::secrets::MemorySecretStore>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let store = memory_store();
     service(dir.path(), store.clone())
         .add_account(&hostile.url, BASIS_EMAIL, BASIS_PASSWORD)
         .await
         .expect("add through the forwarding server");
+    (dir, store)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_fault_is_its_own_typed_error_and_the_cache_stays() {
+    let shop = demo_shop().await;
+    let hostile = Hostile::start(shop.addr).await;
+    let (dir, store) = signed_in_through(&hostile).await;
 
     let faults = [
         (Fault::NoAnswer, "timeout"),
@@ -31,7 +42,7 @@ async fn each_fault_is_its_own_typed_error_and_the_cache_stays() {
         (Fault::Reset, "unreachable"),
     ];
     for (fault, code) in faults {
-        hostile.set(fault);
+        hostile.set(fault.clone());
         // A fresh service each time: no pooled connection from an earlier fault.
         let svc = service(dir.path(), store.clone());
         let started = Instant::now();
@@ -175,4 +186,200 @@ async fn tls_to_a_server_without_tls_is_a_tls_error() {
     let error = client.keys().await.unwrap_err();
     assert_eq!(error.code(), "tls", "{error}");
     shop.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_are_followed_only_on_the_shops_own_origin() {
+    let shop = demo_shop().await;
+    let elsewhere = Hostile::start(shop.addr).await;
+    let front = Hostile::start(shop.addr).await;
+    let moved = format!("http://localhost:{}", elsewhere.port);
+    let (dir, store) = signed_in_through(&front).await;
+
+    // The same origin: followed, for a GET with any 3xx.
+    for status in [301, 302, 307, 308] {
+        front.set(Fault::Redirect { status, to: None });
+        let view = service(dir.path(), store.clone())
+            .refresh(BASIS_EMAIL)
+            .await
+            .unwrap();
+        assert_eq!(view.last_error, None, "{status}");
+    }
+
+    // Another origin: nothing is sent there, the error names the new address.
+    front.set(Fault::Redirect {
+        status: 301,
+        to: Some(elsewhere.port),
+    });
+    let view = service(dir.path(), store.clone())
+        .refresh(BASIS_EMAIL)
+        .await
+        .unwrap();
+    let error = view.last_error.expect("shop_moved");
+    assert_eq!(error.code, "shop_moved", "{}", error.message);
+    assert_eq!(error.details["shop_url"], moved.as_str());
+    assert!(view.license.is_some() && !view.offline);
+
+    // A POST is never re-sent to another origin, not even with 307/308 (which keep the body);
+    // on the same origin a 302 would turn it into a GET: refused, not followed.
+    let items = [fe2_license::model::RequestedItem::new("fe2-persons", 25)];
+    let posts = [
+        (307, Some(elsewhere.port), "shop_moved"),
+        (308, Some(elsewhere.port), "shop_moved"),
+        (302, None, "not_a_shop_api"),
+    ];
+    for (status, to, code) in posts {
+        front.set(Fault::Redirect { status, to });
+        let key = format!("key-{status}");
+        let refused = service(dir.path(), store.clone())
+            .switch_quantities(BASIS_EMAIL, &items, rust_decimal::Decimal::ONE, None, &key)
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), code, "{status}: {refused}");
+    }
+    assert_eq!(
+        elsewhere.connections(),
+        0,
+        "a request went to the other origin"
+    );
+
+    // Adding at the old address names the new one and writes nothing; the user then adds it
+    // at the new address (the UI asks first).
+    let fresh = tempfile::tempdir().unwrap();
+    front.set(Fault::Redirect {
+        status: 301,
+        to: Some(elsewhere.port),
+    });
+    let refused = service(fresh.path(), memory_store())
+        .add_account(&front.url, BASIS_EMAIL, BASIS_PASSWORD)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused,
+        Error::ShopMoved {
+            shop_url: moved.clone()
+        }
+    );
+    assert!(all_files(fresh.path()).is_empty());
+    assert_eq!(elsewhere.connections(), 0);
+    let view = service(fresh.path(), memory_store())
+        .add_account(&moved, BASIS_EMAIL, BASIS_PASSWORD)
+        .await
+        .expect("add at the new address");
+    assert_eq!(view.shop_url, moved);
+}
+
+#[tokio::test]
+async fn a_shops_error_text_is_cut_before_it_is_kept() {
+    let shop = demo_shop().await;
+    let hostile = Hostile::start(shop.addr).await;
+    let (dir, store) = signed_in_through(&hostile).await;
+    hostile.set(Fault::LongMessage);
+    let view = service(dir.path(), store.clone())
+        .refresh(BASIS_EMAIL)
+        .await
+        .unwrap();
+    let error = view.last_error.expect("the shop's error");
+    assert_eq!(error.code, "teapot");
+    assert!(
+        error.message.chars().count() < 400,
+        "{}",
+        error.message.len()
+    );
+    let cache_bytes: u64 = all_files(dir.path())
+        .iter()
+        .map(|f| std::fs::metadata(f).unwrap().len())
+        .sum();
+    assert!(cache_bytes < 64 * 1024, "{cache_bytes} bytes on disk");
+}
+
+#[tokio::test]
+async fn an_older_signed_file_is_a_replay_and_the_newer_data_stays() {
+    let key = fe2_shop::random_signing_key();
+    let current = spawn_shop(key.clone(), fe2_shop::DbLocation::Memory).await;
+    let day_before = spawn_shop_at(
+        key,
+        fe2_shop::DbLocation::Memory,
+        now() - chrono::TimeDelta::days(1),
+    )
+    .await;
+    let proxy = Hostile::start(current.addr).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = memory_store();
+    let added = service(dir.path(), store.clone())
+        .add_account(&proxy.url, BASIS_EMAIL, BASIS_PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(added.as_of, Some(now()));
+
+    proxy.retarget(day_before.addr);
+    let view = service(dir.path(), store.clone())
+        .refresh(BASIS_EMAIL)
+        .await
+        .unwrap();
+    let error = view.last_error.clone().expect("older_license_file");
+    assert_eq!(error.code, "older_license_file", "{}", error.message);
+    assert_eq!(view.as_of, Some(now()), "the newer file stays");
+    assert_eq!(view.verification, Verification::Verified);
+    let reread = service(dir.path(), store.clone())
+        .account(BASIS_EMAIL)
+        .await
+        .unwrap();
+    assert_eq!(reread.as_of, Some(now()));
+
+    // The same file again is no replay.
+    proxy.retarget(current.addr);
+    let view = service(dir.path(), store)
+        .refresh(BASIS_EMAIL)
+        .await
+        .unwrap();
+    assert_eq!(view.last_error, None);
+}
+
+#[tokio::test]
+async fn sign_in_takes_the_published_key_the_files_kid_names() {
+    let key = fe2_shop::random_signing_key();
+    let shop = spawn_shop(key.clone(), fe2_shop::DbLocation::Memory).await;
+    let proxy = Hostile::start(shop.addr).await;
+    let text = ShopClient::new(&proxy.url, &ClientOptions::default())
+        .unwrap()
+        .with_credentials(BASIS_EMAIL, BASIS_PASSWORD)
+        .license_file()
+        .await
+        .unwrap();
+    let kid = fe2_license::license_file::key_id(&text).unwrap();
+    let real = fe2_license::license_file::public_key_to_base64(&key.verifying_key());
+    let next = fe2_license::license_file::public_key_to_base64(
+        &fe2_shop::random_signing_key().verifying_key(),
+    );
+    // A rotation: the next key is published first.
+    proxy.set(Fault::Keys(
+        serde_json::json!({"keys": [
+            {"kid": "next", "alg": "ed25519", "public_key": next},
+            {"kid": kid, "alg": "ed25519", "public_key": real},
+        ]})
+        .to_string(),
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let view = service(dir.path(), memory_store())
+        .add_account(&proxy.url, BASIS_EMAIL, BASIS_PASSWORD)
+        .await
+        .expect("sign-in during a key rotation");
+    assert_eq!(
+        view.fingerprint,
+        Some(fe2_license::license_file::fingerprint(&key.verifying_key()))
+    );
+
+    // A kid the shop does not publish: refused, nothing written.
+    proxy.set(Fault::Keys(
+        serde_json::json!({"keys": [{"kid": "next", "alg": "ed25519", "public_key": next}]})
+            .to_string(),
+    ));
+    let other = tempfile::tempdir().unwrap();
+    let refused = service(other.path(), memory_store())
+        .add_account(&proxy.url, BASIS_EMAIL, BASIS_PASSWORD)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "unknown_key", "{refused}");
+    assert!(all_files(other.path()).is_empty());
 }

@@ -51,7 +51,7 @@ async fn every_service_call_against_the_reference_shop() {
         "account_exists"
     );
     let user = entry_user(BASIS_EMAIL, &shop.addr.to_string());
-    assert_eq!(store.get(&user).unwrap().password, BASIS_PASSWORD);
+    assert_eq!(store.get(&user).unwrap().password.expose(), BASIS_PASSWORD);
 
     // List and refresh.
     svc.add_account(&shop.base_url(), LEGACY_EMAIL, LEGACY_PASSWORD)

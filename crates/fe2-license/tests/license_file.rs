@@ -245,3 +245,64 @@ fn keys_round_trip_and_have_a_stable_fingerprint() {
     assert_eq!(fp.replace(' ', ""), hex[..16]);
     assert_ne!(fp, license_file::fingerprint(&key(8).verifying_key()));
 }
+
+#[test]
+fn the_key_id_chooses_among_published_and_built_in_keys() {
+    use fe2_license::model::{KeySet, PublicKeyEntry};
+    let text = signed();
+    assert_eq!(license_file::key_id(&text).unwrap(), "shop-2025");
+    let entry = |kid: &str, seed: u8| PublicKeyEntry {
+        kid: kid.into(),
+        alg: "ed25519".into(),
+        public_key: license_file::public_key_to_base64(&key(seed).verifying_key()),
+    };
+    // During a rotation the shop publishes the next key first: the file's kid decides.
+    let rotation = KeySet {
+        keys: vec![entry("shop-2026", 8), entry("shop-2025", 7)],
+    };
+    let chosen = license_file::published_key(&rotation, "shop-2025").unwrap();
+    assert_eq!(chosen, key(7).verifying_key());
+    assert!(license_file::verify(&text, &chosen, EMAIL, at("2025-07-03T00:00:00Z")).is_ok());
+    assert_eq!(
+        license_file::published_key(&rotation, "gone")
+            .unwrap_err()
+            .code(),
+        "unknown_key"
+    );
+
+    // Built-in vendor keys win over the pinned key for their origin only.
+    let vendor_key: &'static str =
+        license_file::public_key_to_base64(&key(5).verifying_key()).leak();
+    let vendor = [license_file::VendorKey {
+        origin: "https://www.alamos-gmbh.com",
+        kid: "shop-2025",
+        public_key: vendor_key,
+    }];
+    let pinned = key(9).verifying_key();
+    let other = "https://shop.example";
+    assert_eq!(
+        license_file::trusted_key(&vendor, other, &text, pinned).unwrap(),
+        pinned
+    );
+    let builtin = license_file::trusted_key(&vendor, vendor[0].origin, &text, pinned).unwrap();
+    assert_eq!(
+        license_file::public_key_to_base64(&builtin),
+        vendor[0].public_key
+    );
+    let foreign = license_file::sign(
+        &license(&[("fe2-persons", 20)]),
+        at("2025-07-02T12:00:00Z"),
+        &key(7),
+        "not-built-in",
+    );
+    assert_eq!(
+        license_file::trusted_key(&vendor, vendor[0].origin, &foreign, pinned)
+            .unwrap_err()
+            .code(),
+        "unknown_key"
+    );
+    assert!(
+        license_file::VENDOR_KEYS.is_empty(),
+        "update docs/domain.md with the list"
+    );
+}

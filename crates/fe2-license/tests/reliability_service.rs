@@ -327,7 +327,7 @@ async fn no_file_log_line_or_answer_holds_a_password() {
     answers.push(format!("{wrong} {wrong:?} {}", wrong.details()));
     for (email, password) in &accounts {
         let view = service
-            .add_account(&shop.base_url(), email, password)
+            .add_account(&shop.base_url(), email, password.as_str())
             .await
             .expect("add");
         answers.push(serde_json::to_string(&view).expect("JSON"));

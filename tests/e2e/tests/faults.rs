@@ -136,7 +136,7 @@ setTimeout(() => done({
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "end-to-end: scripts/test.sh runs it under Xvfb with tauri-driver"]
-async fn the_csp_blocks_inline_scripts_and_scripts_from_another_origin() -> TestResult {
+async fn the_csp_and_the_navigation_guard_keep_other_origins_out() -> TestResult {
     let (url, hits) = script_server().await?;
     // The server answers: what stops the script below is the policy, not a missing server.
     let mut probe = tokio::net::TcpStream::connect(
@@ -189,6 +189,29 @@ async fn the_csp_blocks_inline_scripts_and_scripts_from_another_origin() -> Test
         hits.load(Ordering::SeqCst),
         1,
         "the web view never asked the other origin for the script"
+    );
+
+    // The navigation guard: the window never leaves the app (the CSP does not cover navigation).
+    let before = session.client.current_url().await?;
+    session
+        .client
+        .execute(
+            "window.location.href = arguments[0];",
+            vec![serde_json::Value::String(url.clone())],
+        )
+        .await?;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let after = session.client.current_url().await?;
+    assert_eq!(
+        after.origin(),
+        before.origin(),
+        "the window went to {after}"
+    );
+    session.wait_for(&testid("add-account")).await?;
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        1,
+        "the web view asked the other origin for a page"
     );
     session.end().await
 }

@@ -226,6 +226,9 @@ export const de = {
     'Schlüssel-Fingerabdruck des Shops (zum Vergleich mit der Angabe des Herstellers):',
   'account.required': 'Bitte füllen Sie alle Felder aus.',
   'account.toDashboard': 'Zur Übersicht',
+  'account.moved': 'Der Shop antwortet unter einer anderen Adresse: {url}. Soll das Konto mit dieser Adresse eingerichtet werden?',
+  'account.useMoved': 'Diese Adresse verwenden',
+  'account.keepAddress': 'Abbrechen',
 
   'settings.heading': 'Einstellungen',
   'settings.language': 'Sprache',
@@ -251,7 +254,8 @@ export const de = {
   'error.proxy': 'Der Proxy-Server hat die Verbindung abgelehnt oder ist nicht erreichbar. Bitte die Proxy-Einstellungen prüfen.',
   'error.not_a_shop_api': 'Unter dieser Adresse antwortet kein FE2-Shop. Bitte die Adresse des Shops prüfen.',
   'error.insecure_url': 'Unverschlüsselte Adressen (http://) sind nicht erlaubt. Bitte https:// verwenden.',
-  'error.invalid_url': 'Die Adresse des Shops ist ungültig.',
+  'error.invalid_url': 'Die Adresse des Shops ist ungültig. Bitte nur die Adresse angeben, ohne Benutzername, Passwort, „?“ oder „#“.',
+  'error.shop_moved': 'Der Shop antwortet unter einer anderen Adresse ({url}). Bitte das Konto mit dieser Adresse neu hinzufügen, wenn das erwartet war.',
   'error.invalid_email': 'Die E-Mail-Adresse ist ungültig{named}.',
   'error.keychain_unavailable': 'Der Passwortspeicher des Systems ist nicht verfügbar. Das Passwort kann nicht sicher gespeichert werden.',
   'error.account_exists': 'Für diese E-Mail-Adresse ist bereits ein Konto eingerichtet.',
@@ -270,6 +274,8 @@ export const de = {
   'error.email_in_use': 'Für die neue Adresse gibt es bereits eine eigene Lizenz.',
   'error.unknown_account': 'Dieses Konto ist nicht eingerichtet.',
   'error.no_secret': 'Für dieses Konto ist kein Passwort gespeichert. Bitte das Konto neu hinzufügen.',
+  'error.unknown_key': 'Die Lizenzdatei ist mit einem Schlüssel signiert, den der Shop nicht veröffentlicht. Sie wird nicht als geprüft angezeigt.',
+  'error.older_license_file': 'Der Shop hat eine ältere Lizenzdatei geliefert als die bereits gespeicherte. Die neueren Daten bleiben angezeigt.',
   'error.key_changed': 'Der Signaturschlüssel des Shops hat sich geändert. Bitte das Konto neu hinzufügen, wenn das erwartet war.',
   'error.bad_signature': 'Die Signatur der Lizenzdaten ist ungültig.',
   'error.idempotency_key_reuse':

@@ -225,6 +225,9 @@ export const en = {
   'account.fingerprintIntro': "The shop's key fingerprint (to compare with the vendor's statement):",
   'account.required': 'Please fill in all fields.',
   'account.toDashboard': 'To the overview',
+  'account.moved': 'The shop answers from another address: {url}. Set up the account with that address?',
+  'account.useMoved': 'Use this address',
+  'account.keepAddress': 'Cancel',
 
   'settings.heading': 'Settings',
   'settings.language': 'Language',
@@ -250,7 +253,8 @@ export const en = {
   'error.proxy': 'The proxy server refused the connection or cannot be reached. Please check the proxy settings.',
   'error.not_a_shop_api': 'No FE2 shop answers at this address. Please check the shop address.',
   'error.insecure_url': 'Unencrypted addresses (http://) are not allowed. Please use https://.',
-  'error.invalid_url': 'The shop address is invalid.',
+  'error.invalid_url': 'The shop address is invalid. Give the address only, without user name, password, "?" or "#".',
+  'error.shop_moved': 'The shop answers from another address ({url}). Add the account again with that address if that was expected.',
   'error.invalid_email': 'The e-mail address is invalid{named}.',
   'error.keychain_unavailable': "The system's password store is not available. The password cannot be saved securely.",
   'error.account_exists': 'An account for this e-mail address is set up already.',
@@ -269,6 +273,8 @@ export const en = {
   'error.email_in_use': 'The new address already has a license of its own.',
   'error.unknown_account': 'This account is not set up.',
   'error.no_secret': 'No password is saved for this account. Please add the account again.',
+  'error.unknown_key': 'The license file is signed with a key the shop does not publish. It is not shown as verified.',
+  'error.older_license_file': 'The shop delivered an older license file than the one already stored. The newer data stays on screen.',
   'error.key_changed': "The shop's signing key has changed. Add the account again if that was expected.",
   'error.bad_signature': 'The signature of the license data is invalid.',
   'error.idempotency_key_reuse':

@@ -20,6 +20,7 @@ export function errorText(e: AppError): string {
     sku: String(d.sku ?? ''),
     detail: e.message || e.code,
     named: value ? ` (${value})` : '',
+    url: String(d.shop_url ?? ''),
   });
 }
 

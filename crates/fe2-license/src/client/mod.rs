@@ -9,12 +9,13 @@ mod url_policy;
 mod wire_errors;
 
 pub use transport::{http_client, ClientOptions};
-pub use url_policy::check_shop_url;
+pub use url_policy::{check_shop_url, check_web_url, redact_url};
 
 use crate::error::{Error, Result};
 use crate::model::{
     Catalog, KeySet, License, Me, Order, Quote, RequestedItem, SwitchOutcome, Ticket,
 };
+use crate::secrets::Password;
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use rust_decimal::Decimal;
@@ -36,11 +37,11 @@ pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 /// while a larger one is still being written, which would look like an unreachable shop.
 pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
 
-/// An account's sign-in data. `Debug` never shows the password.
+/// An account's sign-in data; the password is zeroed on drop.
 #[derive(Clone)]
 struct Credentials {
     email: String,
-    password: String,
+    password: Password,
 }
 
 /// A client for one shop, optionally signed in as one license e-mail. Cheap to clone.
@@ -113,10 +114,10 @@ impl ShopClient {
     }
 
     /// The same client signed in with a license e-mail and application password.
-    pub fn with_credentials(mut self, email: &str, password: &str) -> Self {
+    pub fn with_credentials(mut self, email: &str, password: impl Into<Password>) -> Self {
         self.credentials = Some(Credentials {
             email: email.to_string(),
-            password: password.to_string(),
+            password: password.into(),
         });
         self
     }

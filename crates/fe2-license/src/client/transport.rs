@@ -1,20 +1,20 @@
 //! How a request travels: the HTTP client (rustls with the OS certificate store, the system
 //! proxy, timeouts), retries of safe requests, the size caps and the shop's clock.
 
-use super::url_policy::check_shop_url;
+use super::url_policy::redact_url;
 use super::wire_errors::{
     chain_text, error_from_answer, find_rustls_error, parse_json, transport_error,
 };
 use super::{ShopClient, IDEMPOTENCY_KEY, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, USER_AGENT};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
-use reqwest::header::{HeaderMap, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, DATE};
-use reqwest::{Method, StatusCode};
+use reqwest::header::{HeaderMap, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, DATE, LOCATION};
+use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::time::Duration;
 
-/// Redirects followed at most (`alamos-gmbh.com` → `www.alamos-gmbh.com`).
+/// Same-origin redirects followed at most for one request.
 const MAX_REDIRECTS: usize = 5;
 
 /// Timeouts and retries (shorter ones in tests).
@@ -47,17 +47,9 @@ impl Default for ClientOptions {
 }
 
 /// Builds the HTTP client: rustls with the OS certificate store, the system proxy, our
-/// timeouts and User-Agent, redirects only to URLs we would accept ourselves.
+/// timeouts and User-Agent. It follows no redirect itself: [`ShopClient`] follows those that
+/// stay on the shop's origin (docs/reliability.md, Redirects).
 pub fn http_client(options: &ClientOptions) -> Result<reqwest::Client> {
-    let policy = reqwest::redirect::Policy::custom(|attempt| {
-        if attempt.previous().len() > MAX_REDIRECTS {
-            attempt.error("too many redirects")
-        } else if check_shop_url(attempt.url().as_str()).is_ok() {
-            attempt.follow()
-        } else {
-            attempt.stop()
-        }
-    });
     // ring rather than reqwest's default aws-lc-rs (a large static C library): the same TLS
     // for megabytes less binary. Fails only when a provider is installed already: keep that.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -65,9 +57,66 @@ pub fn http_client(options: &ClientOptions) -> Result<reqwest::Client> {
         .user_agent(USER_AGENT)
         .connect_timeout(options.connect_timeout)
         .timeout(options.request_timeout)
-        .redirect(policy)
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| Error::Tls(chain_text(&e)))
+}
+
+/// Where a redirect answer leads.
+enum Redirect {
+    /// Ask again there: the same origin, and a method that survives the status.
+    Follow(Url),
+    /// Another origin: the shop's base URL there, for the user to confirm.
+    Moved(Error),
+}
+
+/// Decides a redirect of a request to `from`. Only the same origin is followed, and a POST or
+/// DELETE only with 307/308 (which keep the method and body): 301/302/303 would turn it into a
+/// GET. Nothing is ever sent to another origin, so credentials and idempotency keys stay with
+/// the shop the user chose.
+fn redirect(
+    method: &Method,
+    status: StatusCode,
+    headers: &HeaderMap,
+    from: &Url,
+    api_path: &str,
+) -> Result<Redirect> {
+    let location = headers
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| from.join(v).ok())
+        .ok_or_else(|| {
+            Error::NotAShopApi(format!(
+                "HTTP {} without a usable Location",
+                status.as_u16()
+            ))
+        })?;
+    if location.origin() != from.origin() {
+        let shop_url = moved_shop_url(&location, api_path);
+        return Ok(Redirect::Moved(match super::check_shop_url(&shop_url) {
+            Ok(_) => Error::ShopMoved { shop_url },
+            Err(refused) => refused,
+        }));
+    }
+    let keeps_method = matches!(status.as_u16(), 307 | 308);
+    if *method == Method::GET || keeps_method {
+        Ok(Redirect::Follow(location))
+    } else {
+        Err(Error::NotAShopApi(format!(
+            "the shop redirected a {method} with HTTP {}",
+            status.as_u16()
+        )))
+    }
+}
+
+/// The shop's base URL at a redirect's target: the target without the API path the request
+/// asked for, else its origin alone.
+fn moved_shop_url(location: &Url, api_path: &str) -> String {
+    let origin = location.origin().ascii_serialization();
+    match location.path().strip_suffix(api_path) {
+        Some(base) => format!("{origin}{}", base.trim_end_matches('/')),
+        None => origin,
+    }
 }
 
 impl ShopClient {
@@ -97,7 +146,10 @@ impl ShopClient {
         body: Option<&Value>,
         idempotency_key: Option<&str>,
     ) -> Result<Vec<u8>> {
-        let url = format!("{}{path}", self.api);
+        let api_path = format!("{}{path}", super::API_PATH);
+        let mut url = Url::parse(&format!("{}{path}", self.api))
+            .map_err(|_| Error::BadRequest(format!("not a usable path: {}", redact_url(path))))?;
+        let mut redirects = 0;
         let body = body
             .map(serde_json::to_vec)
             .transpose()
@@ -117,10 +169,11 @@ impl ShopClient {
         loop {
             let mut request = self
                 .http
-                .request(method.clone(), &url)
+                .request(method.clone(), url.clone())
                 .header(ACCEPT, "application/json");
             if let Some(credentials) = &self.credentials {
-                request = request.basic_auth(&credentials.email, Some(&credentials.password));
+                request =
+                    request.basic_auth(&credentials.email, Some(credentials.password.expose()));
             }
             if let Some(key) = idempotency_key {
                 request = request.header(IDEMPOTENCY_KEY, key);
@@ -153,6 +206,19 @@ impl ShopClient {
                 continue;
             }
             let headers = response.headers().clone();
+            if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+                match redirect(&method, status, &headers, &url, &api_path)? {
+                    Redirect::Follow(next) if redirects < MAX_REDIRECTS => {
+                        redirects += 1;
+                        url = next;
+                        continue;
+                    }
+                    Redirect::Follow(_) => {
+                        return Err(Error::NotAShopApi("too many redirects".into()));
+                    }
+                    Redirect::Moved(moved) => return Err(moved),
+                }
+            }
             let answer = read_capped(response, self.options.max_response_bytes).await?;
             if status.is_success() {
                 return Ok(answer);

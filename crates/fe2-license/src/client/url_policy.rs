@@ -4,10 +4,21 @@
 use crate::error::{Error, Result};
 use reqwest::Url;
 
-/// Accepts `https://` URLs, and `http://` only for loopback hosts (127.0.0.0/8, ::1, localhost).
+/// Accepts a shop's base URL: a web URL ([`check_web_url`]) without query or fragment, which
+/// would break every API path and link appended to it.
 pub fn check_shop_url(shop_url: &str) -> Result<Url> {
-    let invalid = || Error::InvalidUrl(shop_url.chars().take(200).collect());
-    let url = Url::parse(shop_url.trim()).map_err(|_| invalid())?;
+    let url = check_web_url(shop_url)?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::InvalidUrl(redact_url(shop_url)));
+    }
+    Ok(url)
+}
+
+/// Accepts `https://` URLs, and `http://` only for loopback hosts (127.0.0.0/8, ::1, localhost);
+/// never one with a user name or password in it.
+pub fn check_web_url(web_url: &str) -> Result<Url> {
+    let invalid = || Error::InvalidUrl(redact_url(web_url));
+    let url = Url::parse(web_url.trim()).map_err(|_| invalid())?;
     let host = url
         .host_str()
         .filter(|h| !h.is_empty())
@@ -21,6 +32,22 @@ pub fn check_shop_url(shop_url: &str) -> Result<Url> {
         "http" => Err(Error::InsecureUrl(host.to_string())),
         _ => Err(invalid()),
     }
+}
+
+/// The longest URL text an error repeats.
+const MAX_ECHOED_URL_CHARS: usize = 200;
+
+/// A URL as an error may repeat it: any `user:password@` before the host replaced by `***@`
+/// (also in text that does not parse), cut to 200 characters.
+pub fn redact_url(text: &str) -> String {
+    let authority_start = text.find("://").map_or(0, |i| i + 3);
+    let rest = &text[authority_start..];
+    let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let redacted = match rest[..authority_len].rfind('@') {
+        Some(at) => format!("{}***{}", &text[..authority_start], &rest[at..]),
+        None => text.to_string(),
+    };
+    redacted.chars().take(MAX_ECHOED_URL_CHARS).collect()
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -53,8 +80,35 @@ mod tests {
             ("ftp://x.de", "invalid_url"),
             ("www.alamos-gmbh.com", "invalid_url"),
             ("https://user:pw@x.de", "invalid_url"),
+            ("https://x.de/?a=1", "invalid_url"),
+            ("https://x.de/#top", "invalid_url"),
+            ("https://x.de/shop?", "invalid_url"),
         ] {
             assert_eq!(check_shop_url(bad).unwrap_err().code(), code, "{bad}");
         }
+        // A link may carry a query (the support form's topic); a base URL may not.
+        assert!(check_web_url("https://x.de/open.php?topicId=12").is_ok());
+    }
+
+    #[test]
+    fn a_refused_url_never_repeats_its_credentials() {
+        for bad in [
+            "https://admin:Geheim99@shop.example/",
+            "https://admin:Geheim99@shop example/",
+            "ftp://admin:Geheim99@shop.example",
+            "http://admin:Geheim99@10.0.0.1/",
+            "admin:Geheim99@shop.example",
+            "https://a@b:Geheim99@shop.example/x?y=z@w",
+        ] {
+            let error = check_shop_url(bad).unwrap_err();
+            let said = format!("{error} {}", error.details());
+            assert!(!said.contains("Geheim99"), "{bad}: {said}");
+        }
+        assert_eq!(
+            redact_url("https://u:p@shop.example/a@b"),
+            "https://***@shop.example/a@b"
+        );
+        assert_eq!(redact_url("https://shop.example/"), "https://shop.example/");
+        assert_eq!(redact_url(&"x".repeat(500)).len(), 200);
     }
 }

@@ -12,6 +12,20 @@ use serde_json::Value;
 /// `Retry-After` when a 429 names none.
 const DEFAULT_RETRY_AFTER_SECS: u64 = 60;
 
+/// The most characters kept of a text the shop sends in an error (message, code, details): it
+/// travels into `last_error`, the cache file, every `licenses-updated` event and the UI.
+pub const MAX_SHOP_TEXT_CHARS: usize = 300;
+
+/// A shop-supplied text cut to [`MAX_SHOP_TEXT_CHARS`] (with `…`), control characters as spaces.
+pub(super) fn shop_text(text: &str) -> String {
+    let mut chars = text.chars().map(|c| if c.is_control() { ' ' } else { c });
+    let mut kept: String = chars.by_ref().take(MAX_SHOP_TEXT_CHARS).collect();
+    if chars.next().is_some() {
+        kept.push('…');
+    }
+    kept
+}
+
 /// A Shop API error body: `{"code","message","data":{"status",…}}`.
 #[derive(Deserialize)]
 struct ApiError {
@@ -63,13 +77,16 @@ pub(super) fn error_from_answer(status: StatusCode, headers: &HeaderMap, body: &
 }
 
 /// The variant the shop produced an error code from.
-fn error_from_code(status: u16, api: ApiError) -> Error {
+fn error_from_code(status: u16, mut api: ApiError) -> Error {
+    api.message = shop_text(&api.message);
+    api.code = shop_text(&api.code);
     let text = |key: &str| {
-        api.data
-            .get(key)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
+        shop_text(
+            api.data
+                .get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        )
     };
     match api.code.as_str() {
         "trial_license" => Error::TrialLicense,

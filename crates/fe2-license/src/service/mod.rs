@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::license_file;
 use crate::model::{Catalog, Order, Quote, RequestedItem, SwitchOutcome, Ticket};
 use crate::paths::Home;
-use crate::secrets::{Secret, SecretStore};
+use crate::secrets::{Password, Secret, SecretStore};
 use ed25519_dalek::VerifyingKey;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -215,19 +215,22 @@ impl Service {
         self.with_account(&email, |a| a.config.clone())
     }
 
-    /// Adds an account: `GET /me` must answer for this e-mail, the first ed25519 key of
-    /// `GET /keys` is pinned (trust on first use) and `GET /license/file` must verify with it.
+    /// Adds an account: `GET /me` must answer for this e-mail and `GET /license/file` must
+    /// verify with the key its `kid` names: a built-in vendor key of the shop's origin, else the
+    /// published key of `GET /keys`, which is then pinned (trust on first use).
     /// Only then are the secret, the account file and the cache written; a failed add writes
     /// nothing anywhere.
     pub async fn add_account(
         &self,
         shop_url: &str,
         email: &str,
-        password: &str,
+        password: impl Into<Password>,
     ) -> Result<LicenseView> {
+        let password = password.into();
         let email = crate::email::normalize(email)?;
         let url = client::check_shop_url(shop_url)?;
         let shop_url = url.as_str().trim_end_matches('/').to_string();
+        let origin = url.origin().ascii_serialization();
         let _admin = self.inner.admin.lock().await;
         if self.state().accounts.contains_key(&email) {
             return Err(Error::AccountExists(email));
@@ -235,7 +238,7 @@ impl Service {
         let account = AccountConfig::new(email.clone(), shop_url);
         let shop = self
             .shop(&account.shop_url)?
-            .with_credentials(&email, password);
+            .with_credentials(&email, password.clone());
         let me = shop.me().await?;
         if !crate::email::same(&me.email, &email) {
             return Err(Error::WrongAccount {
@@ -243,20 +246,19 @@ impl Service {
                 found: me.email,
             });
         }
-        let keys = shop.keys().await?;
-        let published = keys
-            .keys
-            .iter()
-            .find(|k| k.alg == license_file::ALG)
-            .ok_or_else(|| Error::NotAShopApi("the shop publishes no ed25519 key".into()))?;
-        let key = license_file::public_key_from_base64(&published.public_key)?;
         let text = shop.license_file().await?;
+        // The file's key id only selects the candidate; the signature below decides.
+        let kid = license_file::key_id(&text)?;
+        let key = match license_file::builtin_key(license_file::VENDOR_KEYS, &origin, &kid)? {
+            Some(builtin) => builtin,
+            None => license_file::published_key(&shop.keys().await?, &kid)?,
+        };
         let now = self.inner.clock.now();
         let verified = license_file::verify(&text, &key, &email, now)?;
 
         let mut state = AccountState::new(&self.inner.home, account)?;
         let secret = Secret {
-            password: password.to_string(),
+            password,
             shop_key: license_file::public_key_to_base64(&key),
         };
         let entry = CacheEntry {
@@ -505,7 +507,7 @@ impl Service {
         let shop_url = self.with_account(&email, |a| a.config.shop_url.clone())?;
         let shop = self
             .shop(&shop_url)?
-            .with_credentials(&email, &secret.password);
+            .with_credentials(&email, secret.password.clone());
         Ok((email, shop))
     }
 
@@ -525,29 +527,47 @@ impl Service {
         let (email, shop) = self.signed_in(email).await?;
         let secret = self.secret(&email).await?;
         let pinned = license_file::public_key_from_base64(&secret.shop_key)?;
+        let (origin, cached) = self.with_account(&email, |a| {
+            let cached = match &a.cache {
+                Ok(Some(entry)) => entry.license_file.clone(),
+                _ => None,
+            };
+            (a.config.origin(), cached)
+        })?;
         let text = shop.license_file().await;
         self.note_shop_date(&email, &shop);
         let text = text?;
-        match license_file::verify(&text, &pinned, &email, self.inner.clock.now()) {
-            Ok(verified) => Ok((text, verified)),
+        let now = self.inner.clock.now();
+        let trusted =
+            license_file::trusted_key(license_file::VENDOR_KEYS, &origin?, &text, pinned)?;
+        let verified = match license_file::verify(&text, &trusted, &email, now) {
+            Ok(verified) => verified,
             Err(e @ (Error::BadSignature | Error::UnsupportedAlgorithm(_))) => {
-                Err(key_change(&shop, &pinned).await.unwrap_or(e))
+                return Err(key_change(&shop, &text, &trusted).await.unwrap_or(e));
             }
-            Err(e) => Err(e),
+            Err(e) => return Err(e),
+        };
+        // A validly signed but older file is a replay (docs/domain.md): the newer data stays.
+        let cached_issued = cached
+            .and_then(|cached| license_file::verify(&cached, &trusted, &email, now).ok())
+            .map(|cached| cached.issued);
+        if let Some(cached_issued) = cached_issued.filter(|c| verified.issued < *c) {
+            return Err(Error::OlderLicenseFile {
+                cached: cached_issued.to_rfc3339(),
+                presented: verified.issued.to_rfc3339(),
+            });
         }
+        Ok((text, verified))
     }
 }
 
-/// `key_changed` when the shop's first ed25519 key is no longer the pinned one.
-async fn key_change(shop: &ShopClient, pinned: &VerifyingKey) -> Option<Error> {
+/// `key_changed` when the shop publishes another key than the trusted one under the file's key id.
+async fn key_change(shop: &ShopClient, text: &str, trusted: &VerifyingKey) -> Option<Error> {
+    let kid = license_file::key_id(text).ok()?;
     let keys = shop.keys().await.ok()?;
-    let presented = keys
-        .keys
-        .iter()
-        .find(|k| k.alg == license_file::ALG)
-        .and_then(|k| license_file::public_key_from_base64(&k.public_key).ok())?;
-    (presented != *pinned).then(|| Error::KeyChanged {
-        pinned: license_file::fingerprint(pinned),
+    let presented = license_file::published_key(&keys, &kid).ok()?;
+    (presented != *trusted).then(|| Error::KeyChanged {
+        pinned: license_file::fingerprint(trusted),
         presented: license_file::fingerprint(&presented),
     })
 }

@@ -129,7 +129,12 @@ pub(super) fn view(
             view.offline_since = entry.offline_since;
             view.last_error = entry.last_error.clone();
             if let Some(text) = &entry.license_file {
-                let checked = key.and_then(|k| license_file::verify(text, &k, &view.email, now));
+                let checked = key
+                    .and_then(|pinned| {
+                        let origin = account.config.origin()?;
+                        license_file::trusted_key(license_file::VENDOR_KEYS, &origin, text, pinned)
+                    })
+                    .and_then(|k| license_file::verify(text, &k, &view.email, now));
                 match checked {
                     Ok(verified) if entry.key_changed.is_some() => {
                         view.verification = Verification::NotVerified;

@@ -41,11 +41,20 @@ pub async fn spawn_shop(
     key: ed25519_dalek::SigningKey,
     db: fe2_shop::DbLocation,
 ) -> fe2_shop::RunningShop {
+    spawn_shop_at(key, db, now()).await
+}
+
+/// A reference shop with the demo fixtures, its clock frozen at `at`.
+pub async fn spawn_shop_at(
+    key: ed25519_dalek::SigningKey,
+    db: fe2_shop::DbLocation,
+    at: DateTime<Utc>,
+) -> fe2_shop::RunningShop {
     let config = fe2_shop::ServerConfig {
         listen: "127.0.0.1:0".parse().expect("loopback"),
         db,
         fixtures: Some(fe2_shop::demo_fixtures()),
-        clock: Arc::new(FixedClock::new(now())),
+        clock: Arc::new(FixedClock::new(at)),
         signing_key: key,
     };
     fe2_shop::spawn(config)
@@ -123,7 +132,7 @@ pub fn assert_no_file_contains(dir: &Path, needle: &str) {
 }
 
 /// What the hostile server does with the next connections.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fault {
     /// Forward to the real shop unchanged.
     Pass,
@@ -141,13 +150,28 @@ pub enum Fault {
     Huge,
     /// Read the request, then reset the connection.
     Reset,
+    /// 409 with a Shop API error whose message is 1 MiB long.
+    LongMessage,
+    /// Answer `status` with a `Location` on the same origin (`to: None`; the repeated request
+    /// is forwarded) or on `http://localhost:<to>` (another origin).
+    Redirect {
+        /// The 3xx status.
+        status: u16,
+        /// The other origin's port.
+        to: Option<u16>,
+    },
+    /// Answer `GET /keys` with this body, forward everything else.
+    Keys(String),
 }
 
 /// A server on 127.0.0.1 that forwards to the shop or produces one fault.
 pub struct Hostile {
     /// `http://127.0.0.1:PORT`.
     pub url: String,
+    /// The port it listens on.
+    pub port: u16,
     fault: Arc<Mutex<Fault>>,
+    shop: Arc<Mutex<std::net::SocketAddr>>,
     connections: Arc<std::sync::atomic::AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -159,18 +183,23 @@ impl Hostile {
         let addr = listener.local_addr().expect("addr");
         let fault = Arc::new(Mutex::new(Fault::Pass));
         let current = fault.clone();
+        let shop = Arc::new(Mutex::new(shop));
+        let upstream = shop.clone();
         let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let counter = connections.clone();
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let fault = *current.lock().expect("fault");
+                let fault = current.lock().expect("fault").clone();
+                let shop = *upstream.lock().expect("shop");
                 tokio::spawn(serve(stream, fault, shop));
             }
         });
         Self {
             url: format!("http://{addr}"),
+            port: addr.port(),
             fault,
+            shop,
             connections,
             task,
         }
@@ -184,6 +213,11 @@ impl Hostile {
     /// Sets what the next connections get.
     pub fn set(&self, fault: Fault) {
         *self.fault.lock().expect("fault") = fault;
+    }
+
+    /// Forwards the next connections to another shop.
+    pub fn retarget(&self, shop: std::net::SocketAddr) {
+        *self.shop.lock().expect("shop") = shop;
     }
 }
 
@@ -215,6 +249,24 @@ async fn answer(stream: &mut TcpStream, status: &str, content_type: &str, body: 
     let _ = stream.shutdown().await;
 }
 
+/// Sends an already read request head on to the shop (asking it to close the connection after
+/// the answer, so that the next request comes through the fault again), then relays both ways.
+async fn forward(mut stream: TcpStream, head: &[u8], shop: std::net::SocketAddr) {
+    let Ok(mut upstream) = TcpStream::connect(shop).await else {
+        return;
+    };
+    let line_end = head
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(head.len(), |i| i + 1);
+    let mut rewritten = head[..line_end].to_vec();
+    rewritten.extend_from_slice(b"Connection: close\r\n");
+    rewritten.extend_from_slice(&head[line_end..]);
+    if upstream.write_all(&rewritten).await.is_ok() {
+        let _ = tokio::io::copy_bidirectional(&mut stream, &mut upstream).await;
+    }
+}
+
 async fn serve(mut stream: TcpStream, fault: Fault, shop: std::net::SocketAddr) {
     if fault == Fault::Pass {
         if let Ok(mut upstream) = TcpStream::connect(shop).await {
@@ -222,9 +274,39 @@ async fn serve(mut stream: TcpStream, fault: Fault, shop: std::net::SocketAddr) 
         }
         return;
     }
-    read_request_head(&mut stream).await;
+    let head = read_request_head(&mut stream).await;
+    let request_line =
+        String::from_utf8_lossy(head.split(|b| *b == b'\n').next().unwrap_or_default()).to_string();
+    let path = request_line.split(' ').nth(1).unwrap_or("/").to_string();
     match fault {
         Fault::Pass => {}
+        Fault::LongMessage => {
+            let body = serde_json::json!({
+                "code": "teapot",
+                "message": "x".repeat(1024 * 1024),
+                "data": {"status": 409, "sku": "y".repeat(100_000)}
+            });
+            let body = serde_json::to_vec(&body).expect("json");
+            answer(&mut stream, "409 Conflict", "application/json", &body).await;
+        }
+        Fault::Redirect { to: None, .. } if path.contains("hop=1") => {
+            forward(stream, &head, shop).await;
+        }
+        Fault::Redirect { status, to } => {
+            let location = match to {
+                None => format!("{path}?hop=1"),
+                Some(port) => format!("http://localhost:{port}{path}"),
+            };
+            let head = format!(
+                "HTTP/1.1 {status} Moved\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            let _ = stream.write_all(head.as_bytes()).await;
+            let _ = stream.shutdown().await;
+        }
+        Fault::Keys(body) if path.ends_with("/keys") => {
+            answer(&mut stream, "200 OK", "application/json", body.as_bytes()).await;
+        }
+        Fault::Keys(_) => forward(stream, &head, shop).await,
         Fault::NoAnswer => tokio::time::sleep(Duration::from_secs(30)).await,
         Fault::SlowBody => {
             let _ = stream
