@@ -19,4 +19,22 @@ describe('error texts name what was wrong', () => {
     expect(errorText(error('invalid_email', { email: '' }))).toBe('Die E-Mail-Adresse ist ungültig.');
     expect(errorText(error('unknown_topic'))).toBe('Der Support kennt diese Anfrageart nicht.');
   });
+
+  test('a refused order reference says exactly what is wrong', () => {
+    locale.lang = 'de';
+    const checkDigits = errorText(error('invalid_reference', { problem: 'leitweg_check_digits', expected: '06' }));
+    expect(checkDigits).toContain('Prüfziffer');
+    expect(checkDigits).toContain('gehört 06');
+    expect(errorText(error('invalid_reference', { problem: 'too_long', max: 64 }))).toBe(
+      'Die Bestellreferenz ist zu lang (höchstens 64 Zeichen).',
+    );
+    expect(errorText(error('invalid_reference', { problem: 'leitweg_coarse' }))).toContain('2 bis 12 Ziffern');
+    // A problem this version does not know still gets the code's sentence.
+    expect(errorText(error('invalid_reference', { problem: 'new_rule' }))).toBe('Die Bestellreferenz ist ungültig.');
+    locale.lang = 'en';
+    expect(errorText(error('invalid_reference', { problem: 'leitweg_check_digits', expected: '33' }))).toContain(
+      'give 33',
+    );
+    locale.lang = 'de';
+  });
 });

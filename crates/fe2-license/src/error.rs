@@ -153,6 +153,8 @@ error_codes! {
     InsecureUrl = "insecure_url", Insecure;
     /// Not a usable shop URL.
     InvalidUrl = "invalid_url", Refusal;
+    /// The order reference is too long, or a Leitweg-ID that is not valid.
+    InvalidReference = "invalid_reference", Refusal;
     /// The shop answers from another origin; the user confirms the new address first.
     ShopMoved = "shop_moved", Refusal;
     /// The file is not in the license file format.
@@ -319,6 +321,9 @@ pub enum Error {
     /// Not a usable shop URL.
     #[error("invalid shop URL {0:?}")]
     InvalidUrl(String),
+    /// The order reference is refused before anything is sent (`details` names the problem).
+    #[error("invalid order reference: {0:?}")]
+    InvalidReference(crate::reference::ReferenceProblem),
     /// The shop redirected to another origin; `shop_url` is the address it answers from.
     #[error("the shop answers from another address: {shop_url}")]
     ShopMoved {
@@ -442,6 +447,7 @@ impl Error {
             Error::ResponseTooLarge => ErrorCode::ResponseTooLarge,
             Error::InsecureUrl(_) => ErrorCode::InsecureUrl,
             Error::InvalidUrl(_) => ErrorCode::InvalidUrl,
+            Error::InvalidReference(_) => ErrorCode::InvalidReference,
             Error::ShopMoved { .. } => ErrorCode::ShopMoved,
             Error::MalformedLicenseFile(_) => ErrorCode::MalformedLicenseFile,
             Error::UnsupportedAlgorithm(_) => ErrorCode::UnsupportedAlgorithm,
@@ -488,6 +494,7 @@ impl Error {
             | Error::NoChange
             | Error::InvalidEmail(_)
             | Error::UnknownTopic(_)
+            | Error::InvalidReference(_)
             | Error::IdempotencyKeyReuse => 422,
             Error::TooManyAttempts { .. } => 429,
             Error::Shop { status, .. } | Error::ShopUnavailable { status } => *status,
@@ -515,6 +522,7 @@ impl Error {
             }
             Error::ShopUnavailable { status } => json!({ "http_status": status }),
             Error::ShopMoved { shop_url } => json!({ "shop_url": shop_url }),
+            Error::InvalidReference(problem) => serde_json::to_value(problem).unwrap_or_default(),
             Error::UnknownKey { kid } => json!({ "kid": kid }),
             Error::OlderLicenseFile { cached, presented } => {
                 json!({ "cached": cached, "presented": presented })

@@ -12,6 +12,7 @@ pub mod license_file;
 pub mod model;
 pub mod money;
 pub mod pricing;
+pub mod reference;
 
 #[cfg(feature = "client")]
 pub mod alerts;

@@ -99,6 +99,27 @@ async fn every_service_call_against_the_reference_shop() {
     }
     let gross = preview.quote.setup_fee.gross;
     let key1 = preview.idempotency_key.clone();
+    // A Leitweg-ID with a wrong check digit never reaches the shop.
+    let refused = svc
+        .switch_quantities(
+            BASIS_EMAIL,
+            &items,
+            gross,
+            Some("04011000-1234512345-07"),
+            &key1,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused,
+        Error::InvalidReference(
+            fe2_license::reference::ReferenceProblem::LeitwegCheckDigits {
+                expected: "06".into()
+            }
+        )
+    );
+    let unchanged = svc.refresh(BASIS_EMAIL).await.unwrap();
+    assert_eq!(unchanged.license.unwrap().quantity("fe2-persons"), 20);
     let outcome = svc
         .switch_quantities(
             BASIS_EMAIL,

@@ -17,7 +17,7 @@ use ed25519_dalek::SigningKey;
 use fe2_license::model::{
     package_sku, Catalog, Kind, License, Order, OrderStatus, OrderType, Status, Ticket,
 };
-use fe2_license::{eligibility, email, license_file, pricing, Clock, Error};
+use fe2_license::{eligibility, email, license_file, pricing, reference, Clock, Error};
 use rand::distributions::Alphanumeric;
 use rand::Rng;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
@@ -35,8 +35,6 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 const IDEMPOTENCY_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
 /// Longest accepted `Idempotency-Key`.
 const MAX_KEY_LEN: usize = 255;
-/// Longest accepted order `reference` (e.g. a Leitweg-ID).
-const MAX_REFERENCE_CHARS: usize = 64;
 /// Length of a generated application password.
 const APP_PASSWORD_LEN: usize = 24;
 
@@ -368,7 +366,7 @@ fn parse_switch(body: Option<Value>) -> ApiResult<SwitchRequest> {
     };
     let reference = match body.get("reference") {
         None | Some(Value::Null) => None,
-        Some(Value::String(text)) if text.chars().count() <= MAX_REFERENCE_CHARS => {
+        Some(Value::String(text)) if text.chars().count() <= reference::MAX_REFERENCE_CHARS => {
             Some(text.clone())
         }
         Some(_) => return Err(bad("reference must be a string of at most 64 characters")),

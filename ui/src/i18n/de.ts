@@ -293,6 +293,15 @@ export const de = {
   'error.method_not_allowed': 'Der Shop nimmt diese Anfrage so nicht an.',
   'error.payload_too_large': 'Die Anfrage ist zu groß für den Shop.',
   'error.generic': 'Das hat nicht geklappt (Fehler „{code}“).',
+  'error.invalid_reference': 'Die Bestellreferenz ist ungültig.',
+  'error.invalid_reference.too_long': 'Die Bestellreferenz ist zu lang (höchstens {max} Zeichen).',
+  'error.invalid_reference.control_character': 'Die Bestellreferenz enthält einen Zeilenumbruch oder ein Steuerzeichen.',
+  'error.invalid_reference.leitweg_coarse':
+    'Die Leitweg-ID ist ungültig: Die Grobadressierung vor dem ersten Bindestrich muss aus 2 bis 12 Ziffern bestehen.',
+  'error.invalid_reference.leitweg_fine':
+    'Die Leitweg-ID ist ungültig: Zwischen Grobadressierung und Prüfziffer darf nur eine Feinadressierung aus 1 bis 30 Buchstaben und Ziffern stehen.',
+  'error.invalid_reference.leitweg_check_digits':
+    'Die Leitweg-ID ist ungültig: Die Prüfziffer am Ende stimmt nicht, zu den übrigen Stellen gehört {expected}. Bitte die Leitweg-ID bei der Rechnungsstelle prüfen. Eine andere Referenz (z. B. „Kostenstelle 0815-12“) wird nicht geprüft.',
 } as const satisfies ErrorTexts;
 
 /** A text key. */

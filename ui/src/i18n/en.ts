@@ -292,4 +292,13 @@ export const en = {
   'error.method_not_allowed': 'The shop does not accept this request in this form.',
   'error.payload_too_large': 'The request is too large for the shop.',
   'error.generic': 'That did not work (error “{code}”).',
+  'error.invalid_reference': 'The order reference is invalid.',
+  'error.invalid_reference.too_long': 'The order reference is too long (at most {max} characters).',
+  'error.invalid_reference.control_character': 'The order reference contains a line break or control character.',
+  'error.invalid_reference.leitweg_coarse':
+    'The Leitweg-ID is invalid: the coarse address before the first hyphen must be 2 to 12 digits.',
+  'error.invalid_reference.leitweg_fine':
+    'The Leitweg-ID is invalid: between the coarse address and the check digits only a fine address of 1 to 30 letters and digits may stand.',
+  'error.invalid_reference.leitweg_check_digits':
+    'The Leitweg-ID is invalid: the check digits at the end do not match, the other characters give {expected}. Please check the Leitweg-ID with the invoicing office. Other references (e.g. "Kostenstelle 0815-12") are not checked.',
 } satisfies Record<Key, string>;

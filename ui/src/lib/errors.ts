@@ -10,9 +10,11 @@ export type AppError = Omit<ErrorInfo, 'class'> & { class?: ErrorClass };
 
 /** The user-facing sentence for a command error. */
 export function errorText(e: AppError): string {
-  const key = `error.${e.code}`;
-  if (!hasKey(key)) return t('error.generic', { code: e.code });
   const d = e.details ?? {};
+  // A refused order reference names its problem (core `reference::ReferenceProblem`).
+  const specific = `error.${e.code}.${String(d.problem ?? '')}`;
+  const key = hasKey(specific) ? specific : `error.${e.code}`;
+  if (!hasKey(key)) return t('error.generic', { code: e.code });
   // The refused value (invalid_email, unknown_topic), when the core sent one.
   const value = String(d.email ?? d.topic ?? '');
   return t(key, {
@@ -21,6 +23,8 @@ export function errorText(e: AppError): string {
     detail: e.message || e.code,
     named: value ? ` (${value})` : '',
     url: String(d.shop_url ?? ''),
+    max: String(d.max ?? ''),
+    expected: String(d.expected ?? ''),
   });
 }
 

@@ -439,9 +439,19 @@ impl Service {
         reference: Option<&str>,
         idempotency_key: &str,
     ) -> Result<SwitchOutcome> {
+        // Refused before anything is sent: a wrong Leitweg-ID would sit on the order.
+        let reference = reference
+            .map(crate::reference::check)
+            .transpose()?
+            .flatten();
         let (email, shop) = self.signed_in(email).await?;
         let outcome = shop
-            .switch(items, Some(expected_gross), reference, idempotency_key)
+            .switch(
+                items,
+                Some(expected_gross),
+                reference.as_deref(),
+                idempotency_key,
+            )
             .await;
         self.note_shop_date(&email, &shop);
         let outcome = outcome?;

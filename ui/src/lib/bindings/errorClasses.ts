@@ -35,6 +35,7 @@ export const ERROR_CLASSES: Record<ErrorCode, ErrorClass> = {
   response_too_large: "bad_answer",
   insecure_url: "insecure",
   invalid_url: "refusal",
+  invalid_reference: "refusal",
   shop_moved: "refusal",
   malformed_license_file: "trust",
   unsupported_algorithm: "trust",
