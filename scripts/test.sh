@@ -22,9 +22,6 @@ section "Rust: format and lints"
 cargo fmt --all -- --check
 cargo clippy "${CARGO_SET[@]}" --all-targets -- -D warnings
 
-section "Rust: Windows lints (cross-checked for x86_64-pc-windows-gnu with Debian's Rust)"
-scripts/windows.sh lint
-
 section "Rust: the start-up benchmark's marker only in benchmark builds (feature bench)"
 # The positive check keeps the negative one honest: the name is the one cargo tree prints.
 marker_in() {

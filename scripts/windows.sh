@@ -4,7 +4,9 @@
 #                              and a demo build of the app, and makes the installer in target/windows/
 #   scripts/windows.sh test    installs that installer into throwaway Wine prefixes and tests it
 #                              against the reference shop on loopback (builds first when needed)
-#   scripts/windows.sh lint    cargo clippy -D warnings for the Windows target (scripts/test.sh runs it)
+#   scripts/windows.sh lint    cargo clippy -D warnings for the Windows target
+#   scripts/windows.sh all     lint, build and test: the README's second test command (not in CI:
+#                              it would take CI past an hour on 2 cores)
 # Installs what it needs from Debian's packages first (idempotent). Uses Debian's Rust
 # (rustc-web 1.96 with the standard library's source) for the Windows target only; everything
 # else keeps the rustup toolchain.
@@ -127,5 +129,6 @@ case "${1:-}" in
   build) cmd_build ;;
   test) cmd_test ;;
   lint) cmd_lint ;;
-  *) echo "usage: scripts/windows.sh build|test|lint" >&2; exit 2 ;;
+  all) cmd_lint; cmd_build; cmd_test ;;
+  *) echo "usage: scripts/windows.sh build|test|lint|all" >&2; exit 2 ;;
 esac
