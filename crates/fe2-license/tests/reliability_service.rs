@@ -453,7 +453,7 @@ async fn self_signed_server() -> (std::net::SocketAddr, Arc<std::sync::atomic::A
             .expect("certificate");
     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(certified.key_pair.serialize_der().into());
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
+        rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()
     .expect("protocol versions")

@@ -917,6 +917,8 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
+        // Under `cargo test --workspace` reqwest has rustls without a provider (tests/common).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let response = reqwest::get(format!("http://{addr}/boom")).await.unwrap();
         assert_eq!(response.status(), 500);
         assert_eq!(response.headers()["date"], "Wed, 02 Jul 2025 12:00:00 GMT");

@@ -1,5 +1,7 @@
 //! The `fe2-shop` binary as tests and scripts start it, and the OpenAPI file against the router.
 
+mod common;
+
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
@@ -75,7 +77,7 @@ async fn serve_announces_its_port_and_its_key_verifies_the_license_file() {
     ]);
     let port = port_of(&first);
     let api = format!("http://127.0.0.1:{port}/wp-json/fe2/v1");
-    let http = reqwest::Client::new();
+    let http = common::http_client();
     let response = http
         .get(format!("{api}/license/file"))
         .basic_auth(
@@ -134,7 +136,7 @@ async fn demo_prints_the_accounts_after_the_listening_line() {
         assert!(table.contains(&customer.email), "{table}");
         assert!(table.contains(&customer.app_password), "{table}");
     }
-    let me = reqwest::Client::new()
+    let me = common::http_client()
         .get(format!("http://127.0.0.1:{port}/wp-json/fe2/v1/me"))
         .basic_auth(
             "leitstelle@ff-musterstadt.de",
@@ -225,7 +227,7 @@ async fn database_and_parser_failures_answer_generically_and_log_the_details() {
         "http://127.0.0.1:{}/wp-json/fe2/v1",
         port_of(first.trim_end())
     );
-    let http = reqwest::Client::new();
+    let http = common::http_client();
     // Break the running shop's database behind its back: a missing table (SQLite's text),
     // then a stored value that is not JSON (the parser's text).
     for (sql, path) in [

@@ -5,6 +5,8 @@
 //! switch order per switch. Prints request count and p50/p99 latency and writes them to
 //! `target/reliability-figures.txt`.
 
+mod common;
+
 use fe2_license::FixedClock;
 use fe2_shop::{DbLocation, ServerConfig};
 use serde_json::{json, Value};
@@ -142,7 +144,7 @@ async fn two_hundred_clients_read_preview_and_switch_without_loss() {
     .await
     .expect("the shop starts");
     let api = shop.api_url();
-    let http = reqwest::Client::new();
+    let http = common::http_client();
 
     // Every client buys its own license first: an active subscription with a paid parent order.
     let mut outcomes = Vec::with_capacity(CLIENTS);

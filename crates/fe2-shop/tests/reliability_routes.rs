@@ -90,7 +90,7 @@ impl Door {
             .expect("the shop starts");
         Door {
             shop,
-            http: reqwest::Client::new(),
+            http: common::http_client(),
             tally: Mutex::new(BTreeMap::new()),
         }
     }

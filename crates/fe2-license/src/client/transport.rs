@@ -299,7 +299,8 @@ mod tests {
             .build()
             .unwrap()
             .block_on(
-                reqwest::Client::new()
+                http_client(&ClientOptions::default())
+                    .unwrap()
                     .get("http://127.0.0.1:9/")
                     .header(IDEMPOTENCY_KEY, "a\u{b}")
                     .send(),

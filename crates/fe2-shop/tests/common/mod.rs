@@ -22,6 +22,14 @@ pub const NAVLOG: (&str, &str) = ("navlog@ff-waldau.de", "NavL 0gWa ldau Acti ve
 pub const CANCELLED: (&str, &str) = ("alt@ff-gestern.de", "Canc elle dLon gAgo ReBu y999");
 
 /// The worked examples' fixtures (absolute dates).
+/// A plain HTTP client. Under `cargo test --workspace` reqwest is built with rustls but no
+/// crypto provider (the app's client installs ring itself): install it here too.
+pub fn http_client() -> reqwest::Client {
+    // Fails only when a provider is installed already: keep that one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 pub fn worked_examples() -> Fixtures {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/worked-examples.json");
     Fixtures::from_json(&std::fs::read_to_string(path).unwrap()).unwrap()
@@ -68,7 +76,7 @@ impl Shop {
         Shop {
             running,
             clock,
-            http: reqwest::Client::new(),
+            http: http_client(),
         }
     }
 
