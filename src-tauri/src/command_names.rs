@@ -20,7 +20,8 @@ macro_rules! with_commands {
             support_fallback,
             open_link,
             get_settings,
-            set_settings
+            set_settings,
+            budget
         )
     };
 }

@@ -6,7 +6,9 @@ use crate::{links, publish, AppState};
 use fe2_license::config::Settings;
 use fe2_license::model::{Catalog, Quote, RequestedItem, SwitchOutcome, Ticket};
 use fe2_license::secrets::Password;
-use fe2_license::service::{AppInfo, LicenseDetails, LicenseView, LinkTarget, Preview};
+use fe2_license::service::{
+    AppInfo, BudgetReport, LicenseDetails, LicenseView, LinkTarget, Preview,
+};
 use rust_decimal::Decimal;
 use tauri::{AppHandle, Runtime, State};
 
@@ -214,4 +216,11 @@ pub async fn set_settings<R: Runtime>(
     crate::tray::set_language(&app, saved.language);
     publish::changed(&app, &state).await;
     Ok(saved)
+}
+
+/// The budget years (the current and the next, or `year`) over every license: renewals priced
+/// at the list in force then, catalogs and orders from the shops (docs/domain.md, Budget year).
+#[tauri::command]
+pub async fn budget(state: State<'_, AppState>, year: Option<i32>) -> IpcResult<Vec<BudgetReport>> {
+    Ok(state.service.budget(year, false).await?)
 }

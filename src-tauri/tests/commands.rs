@@ -231,3 +231,54 @@ fn the_capability_allows_the_main_window_only() {
         );
     }
 }
+
+#[test]
+fn budget_prices_the_next_renewal_from_the_shop_and_refuses_a_year_out_of_range() {
+    let h = harness();
+    invoke(
+        &h.main,
+        "add_account",
+        json!({ "shopUrl": h.shop.base_url(), "email": EMAIL, "password": PASSWORD }),
+    )
+    .unwrap_or_else(|e| panic!("add_account: {e}"));
+    let license: fe2_license::model::License = serde_json::from_value(
+        invoke(&h.main, "list_licenses", json!({})).unwrap()[0]["license"].clone(),
+    )
+    .unwrap();
+    let catalog: fe2_license::model::Catalog =
+        serde_json::from_value(invoke(&h.main, "get_catalog", json!({ "email": EMAIL })).unwrap())
+            .unwrap();
+    let next = fe2_license::pricing::next_renewal(&license, &catalog).expect("a priced renewal");
+    let year = fe2_license::budget::budget_year_of(next.date);
+
+    let reports = invoke(&h.main, "budget", json!({ "year": year }))
+        .unwrap_or_else(|e| panic!("budget: {e}"));
+    assert_eq!(reports.as_array().map(Vec::len), Some(1));
+    let report = &reports[0];
+    assert_eq!(report["year"], year);
+    let account = &report["accounts"][0];
+    assert_eq!(account["email"], EMAIL);
+    assert_eq!(account["verification"], "verified");
+    assert_eq!(account["orders_known"], true);
+    let renewal = &account["budget"]["renewals"][0];
+    assert_eq!(renewal["gross"], fe2_license::money::to_text(next.gross));
+    assert_eq!(report["gross"], fe2_license::money::to_text(next.gross));
+
+    // Without a year: the current and the next budget year.
+    let both = invoke(&h.main, "budget", json!({})).unwrap_or_else(|e| panic!("budget: {e}"));
+    let years: Vec<i64> = both
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["year"].as_i64())
+        .collect();
+    assert_eq!(years.len(), 2);
+    assert_eq!(years[1], years[0] + 1);
+
+    let refused = invoke(&h.main, "budget", json!({ "year": 1999 }))
+        .expect_err("a year out of range is refused");
+    assert_eq!(refused["code"], "bad_request");
+    assert!(refused["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("1999")));
+}

@@ -504,6 +504,19 @@ fn target() -> BoxedStrategy<Value> {
     .boxed()
 }
 
+/// Budget years: none, in range, out of range, negative, enormous, fractional, strings.
+fn budget_year() -> BoxedStrategy<Value> {
+    prop_oneof![
+        2 => Just(Value::Null),
+        3 => (2000i32..=2100).prop_map(Value::from),
+        2 => prop::sample::select(vec![
+            json!(1999), json!(2101), json!(-1), json!(0), json!(i64::MIN), json!(u64::MAX),
+            json!(1e308), json!(2026.5), json!("2026"), json!(true),
+        ]),
+    ]
+    .boxed()
+}
+
 /// Link ids: valid, negative, enormous, fractional, strings.
 fn link_id() -> BoxedStrategy<Value> {
     prop_oneof![
@@ -751,6 +764,7 @@ fn door(cmd: &str, mode: Mode, shop: u16, closed: u16) -> (BoxedStrategy<Value>,
             RefusalOnly,
         ),
         "set_settings" => (args(vec![arg("settings", settings())]), SavesSettings),
+        "budget" => (args(vec![arg("year", budget_year())]), Anything),
         other => panic!("no generator for command {other}: add one"),
     }
 }
@@ -993,6 +1007,7 @@ without_account! {
     no_account_open_link => "open_link",
     no_account_get_settings => "get_settings",
     no_account_set_settings => "set_settings",
+    no_account_budget => "budget",
 }
 
 /// What the answers must include, so that the cases reached the checks they are meant for.
@@ -1012,6 +1027,12 @@ fn expect_without_account(cmd: &str, tally: &Tally) {
             ] {
                 assert!(tally.typed(code) > 0, "{cmd}: no {code}: {tally:?}");
             }
+            assert!(tally.invalid_args() > 0, "{cmd}: {tally:?}");
+        }
+        "budget" => {
+            // No account: an empty year is a fine answer; a year out of range is not.
+            assert!(tally.ok > 0, "{cmd}: no valid year: {tally:?}");
+            assert!(tally.typed("bad_request") > 0, "{cmd}: {tally:?}");
             assert!(tally.invalid_args() > 0, "{cmd}: {tally:?}");
         }
         "set_settings" => {
@@ -1061,6 +1082,7 @@ signed_in! {
     signed_in_create_ticket => "create_ticket": ["unknown_topic"],
     signed_in_support_fallback => "support_fallback": ["unknown_topic", "io"],
     signed_in_open_link => "open_link": ["io", "unknown_account"],
+    signed_in_budget => "budget": ["bad_request"],
 }
 
 #[test]

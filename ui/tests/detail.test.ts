@@ -34,10 +34,12 @@ describe('license detail', () => {
     const sc = screen.getByTestId('scheduled-change');
     expect(sc.dataset.sku).toBe('fe2-persons');
     expect(sc.textContent).toContain('Zusätzliche Personen: 10 ab 01.01.2026');
+    // Newest first.
     const orders = await screen.findAllByTestId('order');
-    expect(orders[0].textContent).toContain('bezahlt am 02.01.2024');
-    expect(orders[0].textContent).toContain('1.059,10 €');
-    expect(orders[1].textContent).toContain('Zahlung offen');
+    expect(orders.map((o) => o.dataset.orderId)).toEqual(['1002', '1001']);
+    expect(orders[1].textContent).toContain('bezahlt am 02.01.2024');
+    expect(orders[1].textContent).toContain('1.059,10 €');
+    expect(orders[0].textContent).toContain('Zahlung offen');
     expect(screen.getByTestId('ticket').textContent).toContain('Ticket 123456');
     expect(screen.getByTestId('change-quantities').getAttribute('href')).toBe(`#/license/${EMAIL}/change`);
     expect(screen.getByTestId('fingerprint').textContent).toBe('ab12 cd34 ef56 7890');
@@ -58,7 +60,7 @@ describe('license detail', () => {
   test('an order link opens the order through open_link', async () => {
     const { calls } = open(faqLicense());
     const orders = await screen.findAllByTestId('order');
-    await fireEvent.click(orders[1].querySelector('button') as HTMLButtonElement);
+    await fireEvent.click(orders[0].querySelector('button') as HTMLButtonElement);
     expect(calls.find((c) => c.cmd === 'open_link')?.args).toEqual({ email: EMAIL, target: 'order', id: 1002 });
   });
 

@@ -59,6 +59,19 @@ pub enum Command {
         fe2-license export --format json --offline"
     )]
     Export(ExportArgs),
+    /// The budget years (Haushaltsjahre): each license's renewals priced at the list in force
+    /// then, scheduled changes applied, totals, and the year's switch orders.
+    #[command(
+        after_help = "Default: the current and the next budget year (calendar years in Germany).\n\
+        Licenses that will not renew (trial, cancelled, expired) are listed at zero with the reason;\n\
+        switch orders of the year are listed apart as \"bereits bestellt\". Data that is not\n\
+        verified is marked in every format. CSV as `export`: for German Excel.\n\n\
+        Examples:\n  \
+        fe2-license budget\n  \
+        fe2-license budget --year 2027 --format csv --output haushalt-2027.csv\n  \
+        fe2-license budget --format json --offline"
+    )]
+    Budget(BudgetArgs),
 }
 
 /// Account commands.
@@ -190,10 +203,18 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, value_enum)]
     pub format: ExportFormat,
+    /// Where the data comes from and where it goes.
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// The data source and destination of `export` and `budget`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
     /// Use the cached data only; never touch the network.
     #[arg(long)]
     pub offline: bool,
-    /// Overall deadline of the refresh in seconds; then the cached data is exported.
+    /// Overall deadline of the refresh in seconds; then the cached data is used.
     #[arg(
         short = 't',
         long = "timeout",
@@ -204,6 +225,31 @@ pub struct ExportArgs {
     /// Write atomically to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// Output formats of `budget`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BudgetFormat {
+    /// A table in the user's language.
+    Table,
+    /// `;`-separated, UTF-8 BOM, for German Excel.
+    Csv,
+    /// JSON for scripts.
+    Json,
+}
+
+/// `budget`.
+#[derive(Debug, Args)]
+pub struct BudgetArgs {
+    /// One budget year instead of the current and the next one.
+    #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(2000..=2100))]
+    pub year: Option<i32>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = BudgetFormat::Table)]
+    pub format: BudgetFormat,
+    /// Where the data comes from (offline: no orders) and where it goes.
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[cfg(test)]
@@ -241,13 +287,14 @@ mod tests {
     fn every_command_has_an_example_in_its_help() {
         let mut root = Cli::command();
         root.build();
-        let paths: [&[&str]; 6] = [
+        let paths: [&[&str]; 7] = [
             &["account", "add"],
             &["account", "list"],
             &["account", "remove"],
             &["status"],
             &["check"],
             &["export"],
+            &["budget"],
         ];
         for path in paths {
             let mut command = root.clone();
@@ -265,7 +312,7 @@ mod tests {
             root.get_subcommands()
                 .filter(|c| c.get_name() != "help")
                 .count(),
-            4
+            5
         );
     }
 }

@@ -38,7 +38,7 @@ const HEADER: [&str; 16] = [
 
 /// A text cell: a leading `=`, `+`, `-`, `@` (or tab/CR) gets a `'` so that Excel never runs
 /// shop-supplied text as a formula (the csv writer quotes `;`, `"` and line breaks).
-fn text_cell(text: &str) -> String {
+pub fn text_cell(text: &str) -> String {
     match text.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
         _ => text.to_string(),
@@ -46,7 +46,7 @@ fn text_cell(text: &str) -> String {
 }
 
 /// Money with a decimal comma and two places (`650,00`).
-fn money_cell(amount: Decimal) -> String {
+pub fn money_cell(amount: Decimal) -> String {
     fe2_license::money::to_text(amount).replace('.', ",")
 }
 
@@ -102,6 +102,11 @@ pub fn csv(snapshots: &[Snapshot], now: DateTime<Utc>) -> String {
             rows.push(row);
         }
     }
+    excel_csv(rows)
+}
+
+/// Rows as German Excel opens them: BOM, `;`, CRLF, quoting by the csv writer.
+pub fn excel_csv(rows: Vec<Vec<String>>) -> String {
     let mut writer = csv::WriterBuilder::new()
         .delimiter(b';')
         .terminator(csv::Terminator::CRLF)

@@ -1,6 +1,7 @@
 //! `fe2-license`: the FE2 license command line for IT staff and monitoring. It shares the
 //! desktop app's configuration, keychain entries and cache through the core service.
 
+mod budget;
 mod check;
 mod cli;
 mod dates;

@@ -3,11 +3,12 @@
 
 use crate::check::{self, CheckResult};
 use crate::cli::{
-    AccountCommand, AddArgs, CheckArgs, CheckFormat, Command, ExportArgs, ExportFormat, StatusArgs,
+    AccountCommand, AddArgs, BudgetArgs, BudgetFormat, CheckArgs, CheckFormat, Command, ExportArgs,
+    ExportFormat, StatusArgs,
 };
 use crate::snapshot::{Problem, Snapshot, Trust};
 use crate::thresholds::Limits;
-use crate::{export, prometheus, table};
+use crate::{budget, export, prometheus, table};
 use chrono::{DateTime, Utc};
 use fe2_license::client::ClientOptions;
 use fe2_license::expiry::Thresholds;
@@ -82,6 +83,7 @@ async fn run_on_service(command: Command, clock: Arc<dyn Clock>) -> Result<Outco
         Command::Status(args) => status(&service, clock.now(), args).await?,
         Command::Check(args) => check(clock.clone(), args).await?,
         Command::Export(args) => export(&service, clock.as_ref(), args).await?,
+        Command::Budget(args) => budget(&service, args).await?,
     };
     outcome.warnings.splice(0..0, warnings);
     Ok(outcome)
@@ -338,15 +340,38 @@ async fn export(service: &Service, clock: &dyn Clock, args: ExportArgs) -> Resul
     let snapshots = gather(
         service,
         None,
-        refresh_until(args.offline, args.timeout_secs),
-        args.timeout_secs,
+        refresh_until(args.report.offline, args.report.timeout_secs),
+        args.report.timeout_secs,
     )
     .await?;
     let text = match args.format {
         ExportFormat::Csv => export::csv(&snapshots, clock.now()),
         ExportFormat::Json => export::json(&snapshots, clock.now()),
     };
-    Ok(Outcome::ok(deliver(text, args.output.as_deref())?))
+    Ok(Outcome::ok(deliver(text, args.report.output.as_deref())?))
+}
+
+/// `budget`: the accounts refreshed (unless offline), then the service's budget years with the
+/// catalogs and orders fetched within the same deadline (else the cached catalogs, no orders).
+async fn budget(service: &Service, args: BudgetArgs) -> Result<Outcome> {
+    let deadline = refresh_until(args.report.offline, args.report.timeout_secs);
+    let snapshots = gather(service, None, deadline, args.report.timeout_secs).await?;
+    let fetched = match deadline {
+        Some(deadline) => {
+            match tokio::time::timeout_at(deadline, service.budget(args.year, false)).await {
+                Ok(fetched) => fetched?,
+                Err(_) => service.budget(args.year, true).await?,
+            }
+        }
+        None => service.budget(args.year, true).await?,
+    };
+    let reports = budget::reports(fetched, &snapshots);
+    let text = match args.format {
+        BudgetFormat::Table => budget::table(&reports, service.settings().language),
+        BudgetFormat::Csv => budget::csv(&reports),
+        BudgetFormat::Json => budget::json(&reports),
+    };
+    Ok(Outcome::ok(deliver(text, args.report.output.as_deref())?))
 }
 
 /// The refresh deadline of `status` and `export`: `None` when offline.

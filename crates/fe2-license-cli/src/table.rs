@@ -54,7 +54,7 @@ fn words(language: Language) -> &'static Words {
 
 /// Left-aligned columns separated by two spaces, widths in characters (umlauts count one),
 /// by comfy-table without borders; no wrapping (a pipe or a file gets whole lines).
-fn render(header: &[&str], rows: &[Vec<String>]) -> String {
+pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut table = Table::new();
     table
         .load_preset(presets::NOTHING)

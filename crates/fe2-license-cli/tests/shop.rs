@@ -49,6 +49,26 @@ impl Setup {
     }
 }
 
+/// Runs `work` on the app's service over the data home, with the real keychain.
+fn with_app_service<F: std::future::Future>(
+    home: &Path,
+    work: impl FnOnce(Service) -> F,
+) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let service = Service::new(
+                Home::at(home),
+                Arc::new(KeychainSecretStore::new()),
+                Arc::new(SystemClock),
+            )
+            .unwrap();
+            work(service).await
+        })
+}
+
 /// The keychain user of an account, as the core names it.
 fn keychain_user(email: &str, shop: &Shop) -> String {
     fe2_license::secrets::entry_user(email, &shop.addr)
@@ -471,17 +491,7 @@ fn an_account_added_by_the_cli_is_seen_by_the_app_service_and_back() {
     let setup = Setup::new();
     let shop = setup.shop();
     add(setup.path(), shop, OK_EMAIL, OK_PASSWORD);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let service = Service::new(
-            Home::at(setup.path()),
-            Arc::new(KeychainSecretStore::new()),
-            Arc::new(SystemClock),
-        )
-        .unwrap();
+    with_app_service(setup.path(), |service| async move {
         let views = service.accounts().await;
         assert_eq!(views.len(), 1);
         assert_eq!(views[0].email, OK_EMAIL);
@@ -514,4 +524,94 @@ fn an_account_added_by_the_cli_is_seen_by_the_app_service_and_back() {
     let value: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
     assert_eq!(value["licenses"][0]["trust"], "verified");
     assert_eq!(value["state"], "WARNING");
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test.sh"]
+fn budget_prices_the_renewal_and_lists_the_years_switch_order() {
+    use fe2_license::budget::budget_year_of;
+    use fe2_license::model::RequestedItem;
+    let setup = Setup::new();
+    let shop = setup.shop();
+    add(setup.path(), shop, OK_EMAIL, OK_PASSWORD);
+    // An upgrade through the core service, placed as the app places it.
+    let outcome = with_app_service(setup.path(), |service| async move {
+        let license = service.account(OK_EMAIL).await.unwrap().license.unwrap();
+        let items = [RequestedItem::new(
+            "fe2-persons",
+            license.quantity("fe2-persons") + 5,
+        )];
+        let preview = service.preview(OK_EMAIL, &items).await.unwrap();
+        service
+            .switch_quantities(
+                OK_EMAIL,
+                &items,
+                preview.quote.setup_fee.gross,
+                None,
+                &preview.idempotency_key,
+            )
+            .await
+            .unwrap()
+    });
+    let order = outcome.order.expect("an upgrade with a fee is an order");
+    let renewal = outcome.quote.next_renewal.expect("a priced renewal");
+    let budget_of = |year: i32, offline: bool| -> serde_json::Value {
+        let year = year.to_string();
+        let mut args = vec!["budget", "--format", "json", "--year", &year];
+        if offline {
+            args.push("--offline");
+        }
+        let run = setup.run(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        serde_json::from_str(&run.stdout).unwrap()
+    };
+
+    let ordered_in = budget_of(budget_year_of(order.date_created), false);
+    let account = &ordered_in[0]["accounts"][0];
+    assert_eq!(account["orders_known"], true);
+    assert_eq!(account["budget"]["ordered"][0]["order_id"], order.id);
+    let total = fe2_license::money::to_text(order.total);
+    assert_eq!(account["budget"]["ordered"][0]["gross"], total.as_str());
+    assert_eq!(ordered_in[0]["ordered_gross"], total.as_str());
+
+    // The renewal, with the upgraded quantity, to the cent of the shop's own next renewal.
+    let renewed_in = budget_of(budget_year_of(renewal.date), false);
+    let account = &renewed_in[0]["accounts"][0];
+    assert_eq!(account["verification"], "verified");
+    let first = &account["budget"]["renewals"][0];
+    assert_eq!(
+        first["date"]
+            .as_str()
+            .map(|d| d.parse::<chrono::DateTime<chrono::Utc>>().unwrap()),
+        Some(renewal.date)
+    );
+    let gross = fe2_license::money::to_text(renewal.gross);
+    assert_eq!(first["gross"], gross.as_str());
+    assert_eq!(
+        first["net"],
+        fe2_license::money::to_text(renewal.net).as_str()
+    );
+
+    // Offline: the same renewal from the cached catalog; the orders are marked unknown.
+    let offline = budget_of(budget_year_of(renewal.date), true);
+    let account = &offline[0]["accounts"][0];
+    assert_eq!(account["orders_known"], false);
+    assert_eq!(account["budget"]["renewals"][0]["gross"], gross.as_str());
+    assert_eq!(offline[0]["all_verified"], false);
+
+    // CSV for German Excel: the order with a decimal comma.
+    let year = budget_year_of(order.date_created).to_string();
+    let csv = setup.run(&["budget", "--format", "csv", "--year", &year]);
+    assert!(csv.stdout.starts_with('\u{feff}'), "{}", csv.stdout);
+    assert!(
+        csv.stdout
+            .contains(&format!("bereits bestellt {} ", order.id))
+            && csv.stdout.contains(&total.replace('.', ",")),
+        "{}",
+        csv.stdout
+    );
+    // A year out of range is a usage error (exit 1 with the reason), not a panic.
+    let bad = setup.run(&["budget", "--year", "99999"]);
+    assert_eq!(bad.code, 1, "{}", bad.stderr);
+    assert!(bad.stderr.contains("99999"), "{}", bad.stderr);
 }

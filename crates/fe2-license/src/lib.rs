@@ -3,6 +3,7 @@
 //! The reference shop, the desktop app and the command line all call this crate, so a
 //! price, an eligibility decision or the license file format cannot differ between them.
 
+pub mod budget;
 pub mod clock;
 pub mod eligibility;
 pub mod email;

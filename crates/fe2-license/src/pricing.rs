@@ -1,6 +1,7 @@
 //! Prices of quantity changes (docs/domain.md, Prices).
 //! The reference shop answers with these figures and the app's local estimate shows them.
 
+use crate::budget::Amounts;
 use crate::eligibility;
 use crate::error::{Error, Result};
 use crate::model::{
@@ -10,6 +11,7 @@ use crate::model::{
 use crate::money::round_cents;
 use chrono::{DateTime, Months, TimeDelta, Utc};
 use rust_decimal::Decimal;
+use serde::Serialize;
 
 /// `ceil(delta / 1 day)`; negative deltas round towards zero, like the ceiling does.
 pub fn ceil_days(delta: TimeDelta) -> i64 {
@@ -168,21 +170,93 @@ pub fn period_bounds(license: &License) -> Option<(DateTime<Utc>, DateTime<Utc>)
 /// the sum does not fit a decimal.
 pub fn next_renewal(license: &License, catalog: &Catalog) -> Option<NextRenewal> {
     let (_, period_end) = period_bounds(license)?;
+    let renewal = renewal_at(license, catalog, period_end)?;
+    Some(NextRenewal {
+        date: renewal.date,
+        net: renewal.amounts.net,
+        vat: renewal.amounts.vat,
+        gross: renewal.amounts.gross,
+    })
+}
+
+/// A renewal on `date`, priced line by line (docs/domain.md, Next renewal).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Renewal {
+    /// When the new period starts.
+    pub date: DateTime<Utc>,
+    /// The price list in force on the date's UTC day.
+    pub price_list: String,
+    /// One line per item with a quantity above 0.
+    pub lines: Vec<RenewalLine>,
+    /// The scheduled changes that are in force by then (a downgrade lowers the renewal).
+    pub changes_applied: Vec<ScheduledChange>,
+    /// Net (the sum of the lines), VAT on it, gross.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "ts", ts(flatten))]
+    pub amounts: Amounts,
+}
+
+/// One item of a renewal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RenewalLine {
+    /// The SKU.
+    pub sku: String,
+    /// The license's name of the item, else the catalog's German one, else the SKU.
+    pub name: String,
+    /// The quantity in force on the renewal date.
+    pub quantity: u32,
+    /// Net unit price of the list in force then.
+    #[serde(with = "crate::money")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub unit_price: Decimal,
+    /// `quantity × unit_price`.
+    #[serde(with = "crate::money")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub net: Decimal,
+}
+
+/// What a renewal on `date` costs: the quantities in force then (scheduled changes due by then
+/// applied), priced on the list in force on the date's UTC day. `None` (price on request) when
+/// no list is in force then, a booked item has no price in it, or the sum does not fit a decimal.
+pub fn renewal_at(license: &License, catalog: &Catalog, date: DateTime<Utc>) -> Option<Renewal> {
     let mut at_renewal = license.clone();
-    apply_due_changes(&mut at_renewal, period_end);
-    let prices = &catalog.price_list_on(period_end.date_naive())?.prices;
+    apply_due_changes(&mut at_renewal, date);
+    let changes_applied: Vec<ScheduledChange> = license
+        .scheduled_changes
+        .iter()
+        .filter(|c| c.effective_date <= date)
+        .cloned()
+        .collect();
+    let list = catalog.price_list_on(date.date_naive())?;
+    let mut lines = Vec::new();
     let mut net = Decimal::ZERO;
     for item in at_renewal.items.iter().filter(|i| i.quantity > 0) {
-        let price = prices.get(&item.sku)?;
-        net = net.checked_add(Decimal::from(item.quantity).checked_mul(*price)?)?;
+        let unit_price = *list.prices.get(&item.sku)?;
+        let line_net = Decimal::from(item.quantity).checked_mul(unit_price)?;
+        net = net.checked_add(line_net)?;
+        let name = match (item.name.as_str(), catalog.product(&item.sku)) {
+            ("", Some(product)) => product.name.de.clone(),
+            ("", None) => item.sku.clone(),
+            (name, _) => name.to_string(),
+        };
+        lines.push(RenewalLine {
+            sku: item.sku.clone(),
+            name,
+            quantity: item.quantity,
+            unit_price,
+            net: round_cents(line_net),
+        });
     }
     let net = round_cents(net);
     let (vat, gross) = vat_and_gross(net, catalog.vat_rate)?;
-    Some(NextRenewal {
-        date: period_end,
-        net,
-        vat,
-        gross,
+    Some(Renewal {
+        date,
+        price_list: list.id.clone(),
+        lines,
+        changes_applied,
+        amounts: Amounts { net, vat, gross },
     })
 }
 

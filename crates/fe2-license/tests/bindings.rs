@@ -5,7 +5,7 @@
 use fe2_license::config::Settings;
 use fe2_license::model::{Catalog, Quote, RequestedItem, SwitchOutcome, TicketTopic};
 use fe2_license::service::{
-    AppInfo, LicenseDetails, LicenseView, LinkTarget, Preview, RefreshState,
+    AppInfo, BudgetReport, LicenseDetails, LicenseView, LinkTarget, Preview, RefreshState,
 };
 use fe2_license::{ErrorClass, ErrorCode, ErrorInfo};
 use std::fmt::Write;
@@ -30,6 +30,7 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
     Preview::export_all(cfg)?;
     SwitchOutcome::export_all(cfg)?;
     LinkTarget::export_all(cfg)?;
+    BudgetReport::export_all(cfg)?;
     TicketTopic::export_all(cfg)?;
     ErrorInfo::export_all(cfg)?;
     ErrorCode::export_all(cfg)?;

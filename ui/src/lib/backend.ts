@@ -3,6 +3,7 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   AppInfo,
+  BudgetReport,
   Catalog,
   LicenseDetails,
   LicenseView,
@@ -108,6 +109,8 @@ export const openLink = (email: string, target: LinkTarget, id?: number | string
   call<null>('open_link', id === undefined ? { email, target } : { email, target, id });
 /** The saved settings. */
 export const getSettings = () => call<Settings>('get_settings');
+/** The budget years: `year`, or the current and the next one (figures from the core). */
+export const budget = (year: number | null) => call<BudgetReport[]>('budget', { year });
 /** Saves settings and returns what is in force. */
 export const setSettings = (settings: Settings) => call<Settings>('set_settings', { settings });
 

@@ -1,4 +1,4 @@
-// Hash routing: #/, #/license/<e-mail>[/change|/request/<topic>], #/settings, #/add.
+// Hash routing: #/, #/license/<e-mail>[/change|/request/<topic>], #/settings, #/add, #/budget.
 
 /** A parsed route. */
 export type Route =
@@ -7,6 +7,7 @@ export type Route =
   | { name: 'change'; email: string }
   | { name: 'request'; email: string; topic: string }
   | { name: 'settings' }
+  | { name: 'budget' }
   | { name: 'add'; email: string }
   | { name: 'unknown' };
 
@@ -24,6 +25,7 @@ export function parseHash(hash: string): Route {
   const parts = path.split('/').filter((p) => p !== '');
   if (parts.length === 0) return { name: 'dashboard' };
   if (parts[0] === 'settings' && parts.length === 1) return { name: 'settings' };
+  if (parts[0] === 'budget' && parts.length === 1) return { name: 'budget' };
   if (parts[0] === 'add' && parts.length === 1) {
     return { name: 'add', email: new URLSearchParams(query).get('email') ?? '' };
   }
@@ -48,6 +50,7 @@ export const href = {
   change: (email: string) => `#/license/${enc(email)}/change`,
   request: (email: string, topic: string) => `#/license/${enc(email)}/request/${topic}`,
   settings: () => '#/settings',
+  budget: () => '#/budget',
   add: (email = '') => (email ? `#/add?email=${encodeURIComponent(email)}` : '#/add'),
 };
 

@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 mod accounts;
+mod budget;
 mod links;
 mod view;
 
@@ -27,6 +28,7 @@ use accounts::{AccountState, SecretSlot, State};
 use view::{sort_views, view};
 
 pub use crate::error::ErrorInfo;
+pub use budget::{AccountBudget, BudgetReport};
 pub use links::LinkTarget;
 pub use view::{shown_urgency, LicenseView, Verification};
 

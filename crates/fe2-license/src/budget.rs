@@ -1,0 +1,296 @@
+//! The budget year (Haushaltsjahr): what each license's renewals cost in a calendar year, and
+//! what was already ordered in it (docs/domain.md, Budget year).
+//!
+//! Everything is priced by `pricing::renewal_at`, the rule the shop's `next_renewal` uses, so a
+//! budget line and the dashboard's next renewal cannot differ.
+
+use crate::model::{Catalog, Kind, License, Order, OrderStatus, OrderType, Status};
+use crate::money::round_cents;
+use crate::pricing::{self, Renewal};
+use chrono::{DateTime, Datelike, Months, TimeDelta, Utc};
+use chrono_tz::Europe::Berlin;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// How many billing periods ahead a budget year is looked for at most.
+const MAX_STEPS: u32 = 100_000;
+
+/// The budget year a moment belongs to: the calendar year of its day in Germany
+/// (Europe/Berlin), where the invoice is dated. 31 Dec 23:30 UTC is already next year.
+pub fn budget_year_of(at: DateTime<Utc>) -> i32 {
+    at.with_timezone(&Berlin).year()
+}
+
+/// Why a license adds nothing (or less than its renewals) to a budget year.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum NotCounted {
+    /// A trial does not renew; it ends then (buying converts it).
+    Trial {
+        /// The trial's end.
+        ends: Option<DateTime<Utc>>,
+    },
+    /// Cancelled by the customer: it runs until its end date and does not renew.
+    PendingCancel {
+        /// The end date.
+        ends: Option<DateTime<Utc>>,
+    },
+    /// Cancelled, expired or another status that does not renew.
+    NotRenewing {
+        /// The shop's status.
+        status: String,
+    },
+    /// The license has no next payment date (a fixed term).
+    NoRenewalDate,
+    /// No catalog is known (never fetched), so nothing can be priced.
+    NoCatalog,
+    /// A renewal in the year has no price in the list in force then (a legacy package).
+    PriceOnRequest {
+        /// The renewal that could not be priced.
+        date: DateTime<Utc>,
+    },
+}
+
+/// A switch order of the year: a one-off amount already ordered ("bereits bestellt").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct OrderedAmount {
+    /// The shop's order number.
+    pub order_id: u64,
+    /// When it was ordered.
+    pub date: DateTime<Utc>,
+    /// Its WooCommerce status.
+    pub status: OrderStatus,
+    /// Its gross total (orders carry only that).
+    #[serde(with = "crate::money")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub gross: Decimal,
+}
+
+/// One license in a budget year.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LicenseBudget {
+    /// The license e-mail.
+    pub email: String,
+    /// The holder.
+    pub holder: String,
+    /// The shop's license id.
+    pub license_id: u64,
+    /// The package's name.
+    pub package: String,
+    /// The renewals whose day in Germany falls into the year, priced.
+    pub renewals: Vec<Renewal>,
+    /// Why the license counts zero (or a renewal is missing), if it does.
+    pub not_counted: Option<NotCounted>,
+    /// Switch orders created in the year.
+    pub ordered: Vec<OrderedAmount>,
+    /// The sums of the renewals.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "ts", ts(flatten))]
+    pub total: Amounts,
+    /// Gross sum of `ordered`.
+    #[serde(with = "crate::money")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub ordered_gross: Decimal,
+}
+
+/// Net, VAT and gross of a renewal or of a sum of renewals (each rounded to the cent).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Amounts {
+    /// Net.
+    #[serde(with = "crate::money")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub net: Decimal,
+    /// VAT.
+    #[serde(with = "crate::money")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub vat: Decimal,
+    /// Gross.
+    #[serde(with = "crate::money")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub gross: Decimal,
+}
+
+impl Amounts {
+    /// The sum of several amounts, each part already rounded (so the sum is exact).
+    pub fn sum<'a>(parts: impl IntoIterator<Item = &'a Amounts>) -> Amounts {
+        let mut total = Amounts::default();
+        for part in parts {
+            total.net += part.net;
+            total.vat += part.vat;
+            total.gross += part.gross;
+        }
+        Amounts {
+            net: round_cents(total.net),
+            vat: round_cents(total.vat),
+            gross: round_cents(total.gross),
+        }
+    }
+}
+
+/// The totals of one budget year over several licenses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct BudgetYear {
+    /// The calendar year.
+    pub year: i32,
+    /// The renewals of all licenses.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "ts", ts(flatten))]
+    pub total: Amounts,
+    /// Gross switch orders of the year ("bereits bestellt"), apart from the renewals.
+    #[serde(with = "crate::money")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub ordered_gross: Decimal,
+    /// False when some renewal of the year could not be priced: the totals are too low.
+    pub complete: bool,
+}
+
+/// `first` moved on by `periods` billing periods of the license; `None` for an unknown unit,
+/// interval 0, or a date out of range. Counted from `first` each time, so 29 Feb and month
+/// ends do not drift (29.02.2028 + 1 year = 28.02.2029, + 4 years = 29.02.2032).
+fn after_periods(license: &License, first: DateTime<Utc>, periods: u32) -> Option<DateTime<Utc>> {
+    use crate::model::BillingPeriod;
+    if license.billing_interval == 0 {
+        return None;
+    }
+    let units = license.billing_interval.checked_mul(periods)?;
+    match &license.billing_period {
+        BillingPeriod::Year => first.checked_add_months(Months::new(units.checked_mul(12)?)),
+        BillingPeriod::Month => first.checked_add_months(Months::new(units)),
+        BillingPeriod::Week => first.checked_add_signed(TimeDelta::try_weeks(i64::from(units))?),
+        BillingPeriod::Day => first.checked_add_signed(TimeDelta::try_days(i64::from(units))?),
+        BillingPeriod::Unknown(_) => None,
+    }
+}
+
+/// Whether the license renews at its next payment date, or why not.
+fn renews(license: &License) -> Result<DateTime<Utc>, NotCounted> {
+    if license.kind == Kind::Trial {
+        return Err(NotCounted::Trial {
+            ends: license.trial_end_date,
+        });
+    }
+    match license.status {
+        Status::Active | Status::OnHold | Status::Pending => {}
+        Status::PendingCancel => {
+            return Err(NotCounted::PendingCancel {
+                ends: license.end_date,
+            })
+        }
+        _ => {
+            return Err(NotCounted::NotRenewing {
+                status: license.status.to_string(),
+            })
+        }
+    }
+    license.next_payment_date.ok_or(NotCounted::NoRenewalDate)
+}
+
+/// The renewal dates of the license whose day in Germany falls into `year`, in order.
+fn renewal_dates(license: &License, first: DateTime<Utc>, year: i32) -> Vec<DateTime<Utc>> {
+    let mut dates = Vec::new();
+    // Bounded walk: a daily period a century ahead is still only ~37 000 steps.
+    for k in 0..MAX_STEPS {
+        let Some(date) = after_periods(license, first, k) else {
+            break;
+        };
+        match budget_year_of(date).cmp(&year) {
+            std::cmp::Ordering::Less => {}
+            std::cmp::Ordering::Equal => dates.push(date),
+            std::cmp::Ordering::Greater => break,
+        }
+    }
+    dates
+}
+
+/// The switch orders of `year` that stand (not cancelled, refunded or failed).
+fn ordered_in(orders: &[Order], year: i32) -> Vec<OrderedAmount> {
+    let mut ordered: Vec<OrderedAmount> = orders
+        .iter()
+        .filter(|o| o.order_type == OrderType::SwitchOrder)
+        .filter(|o| {
+            !matches!(
+                o.status,
+                OrderStatus::Cancelled | OrderStatus::Refunded | OrderStatus::Failed
+            )
+        })
+        .filter(|o| budget_year_of(o.date_created) == year)
+        .map(|o| OrderedAmount {
+            order_id: o.id,
+            date: o.date_created,
+            status: o.status.clone(),
+            gross: round_cents(o.total),
+        })
+        .collect();
+    ordered.sort_by_key(|o| (o.date, o.order_id));
+    ordered
+}
+
+/// One license's part of a budget year: its renewals in the year priced with the scheduled
+/// changes in force by then, and its switch orders of the year. `catalog` is the shop's (or
+/// the cached) catalog; without one nothing can be priced.
+pub fn license_budget(
+    license: &License,
+    catalog: Option<&Catalog>,
+    orders: &[Order],
+    year: i32,
+) -> LicenseBudget {
+    let ordered = ordered_in(orders, year);
+    let ordered_gross = round_cents(ordered.iter().map(|o| o.gross).sum());
+    let mut budget = LicenseBudget {
+        email: license.email.clone(),
+        holder: license.name.clone(),
+        license_id: license.id,
+        package: license.package.name.clone(),
+        renewals: Vec::new(),
+        not_counted: None,
+        ordered,
+        total: Amounts::sum([]),
+        ordered_gross,
+    };
+    let first = match renews(license) {
+        Ok(first) => first,
+        Err(reason) => {
+            budget.not_counted = Some(reason);
+            return budget;
+        }
+    };
+    let dates = renewal_dates(license, first, year);
+    if dates.is_empty() {
+        return budget;
+    }
+    let Some(catalog) = catalog else {
+        budget.not_counted = Some(NotCounted::NoCatalog);
+        return budget;
+    };
+    for date in dates {
+        match pricing::renewal_at(license, catalog, date) {
+            Some(renewal) => budget.renewals.push(renewal),
+            None => {
+                budget.not_counted = Some(NotCounted::PriceOnRequest { date });
+                break;
+            }
+        }
+    }
+    budget.total = Amounts::sum(budget.renewals.iter().map(|r| &r.amounts));
+    budget
+}
+
+/// The year's totals over the licenses' parts.
+pub fn budget_year(year: i32, licenses: &[LicenseBudget]) -> BudgetYear {
+    BudgetYear {
+        year,
+        total: Amounts::sum(licenses.iter().map(|l| &l.total)),
+        ordered_gross: round_cents(licenses.iter().map(|l| l.ordered_gross).sum()),
+        complete: !licenses.iter().any(|l| {
+            matches!(
+                l.not_counted,
+                Some(NotCounted::PriceOnRequest { .. } | NotCounted::NoCatalog)
+            )
+        }),
+    }
+}
