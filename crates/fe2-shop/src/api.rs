@@ -699,26 +699,54 @@ async fn create_ticket(State(state): State<Shared>, headers: HeaderMap, body: By
 }
 
 /// Refuses `fields` that do not belong to the ticket's topic, so that nothing is stored that
-/// no one reads (an unknown topic is left to the topic check, which names it).
+/// no one reads (an unknown topic is left to the topic check, which names it). A package change
+/// carries the wanted quantities (docs/domain.md, Tickets) as `items: [{sku, quantity}]`.
 fn check_ticket_fields(topic: &str, fields: &Value) -> ApiResult<()> {
     let allowed: &[&str] = match topic {
         "license_email_change" => &["new_email"],
-        "navlog_activation" | "package_change" | "general" => &[],
+        "package_change" => &["items"],
+        "navlog_activation" | "general" => &[],
         _ => return Ok(()),
     };
     let Some(fields) = fields.as_object() else {
         return Ok(());
     };
     match fields.keys().find(|k| !allowed.contains(&k.as_str())) {
-        None => Ok(()),
-        Some(_) if allowed.is_empty() => Err(ApiError(Error::BadRequest(format!(
-            "a {topic} ticket takes no fields"
-        )))),
-        Some(_) => Err(ApiError(Error::BadRequest(format!(
-            "a {topic} ticket takes only the fields {}",
-            allowed.join(", ")
-        )))),
+        None => {}
+        Some(_) if allowed.is_empty() => {
+            return Err(ApiError(Error::BadRequest(format!(
+                "a {topic} ticket takes no fields"
+            ))))
+        }
+        Some(_) => {
+            return Err(ApiError(Error::BadRequest(format!(
+                "a {topic} ticket takes only the fields {}",
+                allowed.join(", ")
+            ))))
+        }
     }
+    match fields.get("items") {
+        Some(items) if !is_item_list(items) => Err(ApiError(Error::BadRequest(
+            "items must be a list of {\"sku\": text, \"quantity\": whole number ≥ 0}".into(),
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// True for `[{"sku": "…", "quantity": n}, …]` with nothing else in the objects, each quantity
+/// a license quantity (0 to 2³² − 1).
+fn is_item_list(items: &Value) -> bool {
+    items.as_array().is_some_and(|list| {
+        list.iter().all(|item| {
+            item.as_object().is_some_and(|o| {
+                o.len() == 2
+                    && o.get("sku").is_some_and(Value::is_string)
+                    && o.get("quantity")
+                        .and_then(Value::as_u64)
+                        .is_some_and(|q| u32::try_from(q).is_ok())
+            })
+        })
+    })
 }
 
 /// A new application password: 24 letters and digits, shown in groups of four.

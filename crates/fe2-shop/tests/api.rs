@@ -901,11 +901,28 @@ async fn tickets_check_preconditions_and_are_listed() {
             "license_email_change",
             json!({"new_email": "neu@ff-x.de", "extra": true}),
         ),
+        ("package_change", json!({"items": [], "note": "x"})),
+        ("package_change", json!({"items": "30 Personen"})),
+        (
+            "package_change",
+            json!({"items": [{"sku": "fe2-persons", "quantity": -1}]}),
+        ),
+        (
+            "package_change",
+            json!({"items": [{"sku": "fe2-persons", "quantity": 3, "x": 1}]}),
+        ),
     ] {
         let body = json!({"topic": topic, "fields": fields});
-        let answer = shop.post_keyed("/tickets", AMOBILE, body, topic).await;
+        let key = format!("{topic}-{fields}");
+        let answer = shop.post_keyed("/tickets", AMOBILE, body, &key).await;
         assert_error(&answer, 400, "bad_request");
     }
+    // A package change carries the wanted quantities (the app's request form sends them).
+    let wanted = json!({"topic": "package_change", "message": "Bitte umstellen",
+        "fields": {"items": [{"sku": "fe2-persons", "quantity": 30}, {"sku": "fe2-amweb", "quantity": 0}]}});
+    let created = shop.post_keyed("/tickets", LEGACY, wanted, "pc1").await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(created.json["topic"], "package_change");
     let unknown = json!({"topic": "pizza", "message": "", "fields": {}});
     assert_error(
         &shop.post_keyed("/tickets", FAQ, unknown, "u").await,

@@ -32,6 +32,9 @@ pub type TestError = Box<dyn std::error::Error + Send + Sync>;
 /// How long the UI may take for anything.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
+/// How long a failing wait tries to save the screen before it reports anyway.
+const FAILURE_SHOT_PATIENCE: Duration = Duration::from_secs(20);
+
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -220,7 +223,12 @@ impl Session {
     /// The error of a failed wait, with a screenshot of the moment.
     async fn failure(&self, css: &str, e: fantoccini::error::CmdError) -> TestError {
         let shot = std::env::temp_dir().join("fe2-e2e-failure.png");
-        if let Ok(png) = self.client.screenshot().await {
+        // An idle page is not painted again, and WebKit's snapshot waits for the next paint
+        // (see `screenshot`): without a bound a failing wait hung the whole run for the CI's
+        // limit instead of reporting what it waited for.
+        self.client.execute(REPAINT_JS, Vec::new()).await.ok();
+        let shot_taken = tokio::time::timeout(FAILURE_SHOT_PATIENCE, self.client.screenshot());
+        if let Ok(Ok(png)) = shot_taken.await {
             let _ = std::fs::write(&shot, png);
         }
         format!("waiting for {css}: {e} (screen: {})", shot.display()).into()
