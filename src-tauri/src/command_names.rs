@@ -21,7 +21,9 @@ macro_rules! with_commands {
             open_link,
             get_settings,
             set_settings,
-            budget
+            budget,
+            audit_log,
+            set_default_reference
         )
     };
 }

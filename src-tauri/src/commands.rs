@@ -7,7 +7,7 @@ use fe2_license::config::Settings;
 use fe2_license::model::{Catalog, Quote, RequestedItem, SwitchOutcome, Ticket};
 use fe2_license::secrets::Password;
 use fe2_license::service::{
-    AppInfo, BudgetReport, LicenseDetails, LicenseView, LinkTarget, Preview,
+    AppInfo, AuditReport, BudgetReport, LicenseDetails, LicenseView, LinkTarget, Preview,
 };
 use rust_decimal::Decimal;
 use tauri::{AppHandle, Runtime, State};
@@ -223,4 +223,26 @@ pub async fn set_settings<R: Runtime>(
 #[tauri::command]
 pub async fn budget(state: State<'_, AppState>, year: Option<i32>) -> IpcResult<Vec<BudgetReport>> {
     Ok(state.service.budget(year, false).await?)
+}
+
+/// The audit log ("Verlauf"), oldest first, with the check of its hash chain.
+#[tauri::command]
+pub fn audit_log(state: State<'_, AppState>) -> IpcResult<AuditReport> {
+    Ok(state.service.audit_log()?)
+}
+
+/// Sets or clears an account's default order reference (checked like an order's).
+#[tauri::command]
+pub async fn set_default_reference<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    email: String,
+    reference: Option<String>,
+) -> IpcResult<LicenseView> {
+    let view = state
+        .service
+        .set_default_reference(&email, reference.as_deref())
+        .await?;
+    publish::changed(&app, &state).await;
+    Ok(view)
 }

@@ -14,6 +14,18 @@ use std::time::Duration;
 use tauri::test::mock_builder;
 use tauri::{Listener, Manager, WebviewWindowBuilder};
 
+/// A harness with the demo account added.
+fn signed_in() -> common::Harness {
+    let h = harness();
+    invoke(
+        &h.main,
+        "add_account",
+        json!({ "shopUrl": h.shop.base_url(), "email": EMAIL, "password": PASSWORD }),
+    )
+    .unwrap_or_else(|e| panic!("add_account: {e}"));
+    h
+}
+
 #[test]
 fn a_wrong_password_is_invalid_credentials_and_writes_nothing() {
     let h = harness();
@@ -234,13 +246,7 @@ fn the_capability_allows_the_main_window_only() {
 
 #[test]
 fn budget_prices_the_next_renewal_from_the_shop_and_refuses_a_year_out_of_range() {
-    let h = harness();
-    invoke(
-        &h.main,
-        "add_account",
-        json!({ "shopUrl": h.shop.base_url(), "email": EMAIL, "password": PASSWORD }),
-    )
-    .unwrap_or_else(|e| panic!("add_account: {e}"));
+    let h = signed_in();
     let license: fe2_license::model::License = serde_json::from_value(
         invoke(&h.main, "list_licenses", json!({})).unwrap()[0]["license"].clone(),
     )
@@ -281,4 +287,58 @@ fn budget_prices_the_next_renewal_from_the_shop_and_refuses_a_year_out_of_range(
     assert!(refused["message"]
         .as_str()
         .is_some_and(|m| m.contains("1999")));
+}
+
+#[test]
+fn a_default_reference_is_checked_kept_and_in_the_audit_log() {
+    let h = signed_in();
+    let refused = invoke(
+        &h.main,
+        "set_default_reference",
+        json!({ "email": EMAIL, "reference": "04011000-1234512345-07" }),
+    )
+    .expect_err("a wrong check digit is refused");
+    assert_eq!(refused["code"], "invalid_reference");
+    assert_eq!(refused["details"]["expected"], "06");
+
+    let view = invoke(
+        &h.main,
+        "set_default_reference",
+        json!({ "email": EMAIL, "reference": " 04011000-1234512345-06 " }),
+    )
+    .unwrap_or_else(|e| panic!("set_default_reference: {e}"));
+    assert_eq!(view["default_reference"], "04011000-1234512345-06");
+    let listed = invoke(&h.main, "list_licenses", json!({})).unwrap();
+    assert_eq!(listed[0]["default_reference"], "04011000-1234512345-06");
+    let cleared = invoke(
+        &h.main,
+        "set_default_reference",
+        json!({ "email": EMAIL, "reference": null }),
+    )
+    .unwrap();
+    assert_eq!(cleared["default_reference"], Value::Null);
+
+    let log = invoke(&h.main, "audit_log", json!({})).unwrap_or_else(|e| panic!("audit_log: {e}"));
+    assert_eq!(log["problems"], json!([]));
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "account_added",
+            "default_reference_changed",
+            "default_reference_changed"
+        ]
+    );
+    assert_eq!(
+        log["entries"][1]["details"],
+        json!({ "from": null, "to": "04011000-1234512345-06" })
+    );
+    assert!(log["path"]
+        .as_str()
+        .is_some_and(|p| p.ends_with("audit-log.jsonl")));
 }

@@ -670,6 +670,68 @@ enum MayAnswer {
     Anything,
     /// A success saves exactly the settings file.
     SavesSettings,
+    /// A success saves the account's default reference: its account file, its view's field.
+    SavesReference,
+}
+
+/// Takes the audit log's files out of a snapshot: an action appends to them (checked apart by
+/// [`check_appended`]), and the lock file is only ever created.
+fn take_audit_log(files: &mut BTreeMap<PathBuf, Option<Vec<u8>>>, data: &Path) -> Vec<u8> {
+    files.remove(&data.join("audit-log.lock"));
+    files.remove(data);
+    files
+        .remove(&data.join(fe2_license::audit::LOG_FILE))
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// The audit log only grew, by whole lines that keep the chain, and names no password.
+fn check_appended(
+    before: &[u8],
+    after: &[u8],
+    data: &Path,
+    cmd: &str,
+) -> Result<(), TestCaseError> {
+    prop_assert!(after.starts_with(before), "{} rewrote the audit log", cmd);
+    prop_assert!(
+        after.is_empty() || after.ends_with(b"\n"),
+        "{} left a torn line",
+        cmd
+    );
+    let log = fe2_license::audit::read(data).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert!(
+        log.problems.is_empty(),
+        "{} broke the chain: {:?}",
+        cmd,
+        log.problems
+    );
+    let added = String::from_utf8_lossy(&after[before.len()..]).to_lowercase();
+    prop_assert!(
+        !added.contains(&PASSWORD.to_lowercase()),
+        "{} logged the password",
+        cmd
+    );
+    Ok(())
+}
+
+/// The views without their default reference, to compare what else changed.
+fn without_reference(views: &Answer) -> String {
+    match views {
+        Answer::Ok(Value::Array(views)) => {
+            let stripped: Vec<Value> = views
+                .iter()
+                .map(|v| {
+                    let mut v = v.clone();
+                    if let Some(fields) = v.as_object_mut() {
+                        fields.remove("default_reference");
+                    }
+                    v
+                })
+                .collect();
+            format!("{stripped:?}")
+        }
+        other => format!("{other:?}"),
+    }
 }
 
 /// The generator and the success rule of `cmd`.
@@ -685,7 +747,9 @@ fn door(cmd: &str, mode: Mode, shop: u16, closed: u16) -> (BoxedStrategy<Value>,
         Mode::SignedIn => prop_oneof![3 => bad_email(), 1 => unknown_email()].boxed(),
     };
     match cmd {
-        "app_info" | "list_licenses" | "refresh_all" | "get_settings" => (args(vec![]), Anything),
+        "app_info" | "list_licenses" | "refresh_all" | "get_settings" | "audit_log" => {
+            (args(vec![]), Anything)
+        }
         "refresh" | "remove_account" | "license_details" | "get_catalog" => {
             (args(vec![arg("email", other_email())]), RefusalOnly)
         }
@@ -765,6 +829,22 @@ fn door(cmd: &str, mode: Mode, shop: u16, closed: u16) -> (BoxedStrategy<Value>,
         ),
         "set_settings" => (args(vec![arg("settings", settings())]), SavesSettings),
         "budget" => (args(vec![arg("year", budget_year())]), Anything),
+        "set_default_reference" => (
+            args(vec![
+                arg("email", deep_email()),
+                arg(
+                    "reference",
+                    prop_oneof![
+                        Just(Value::Null),
+                        Just(Value::from("04011000-1234512345-06")),
+                        Just(Value::from("04011000-1234512345-07")),
+                        odd_string().prop_map(Value::from),
+                    ]
+                    .boxed(),
+                ),
+            ]),
+            SavesReference,
+        ),
         other => panic!("no generator for command {other}: add one"),
     }
 }
@@ -851,6 +931,17 @@ fn fuzz(cmd: &str, mode: Mode) -> Tally {
         .settings_file()
         .to_path_buf();
     let shop_base = h.shop.base_url();
+    let data_dir = h
+        .app
+        .state::<AppState>()
+        .service
+        .home()
+        .data_dir()
+        .to_path_buf();
+    let accounts_dir = settings_file
+        .parent()
+        .unwrap_or(Path::new("/"))
+        .join("accounts");
     let tally = Mutex::new(Tally::default());
     let mut runner = TestRunner::new(Config {
         cases: cases(),
@@ -860,7 +951,8 @@ fn fuzz(cmd: &str, mode: Mode) -> Tally {
         ..Config::default()
     });
     let result = runner.run(&strategy, |args| {
-        let files = snapshot(h.home.path());
+        let mut files = snapshot(h.home.path());
+        let log_before = take_audit_log(&mut files, &data_dir);
         let secret_changes = secrets.changes.load(Ordering::SeqCst);
         let views = call(&h.main, "list_licenses", json!({}));
         let panics = RUNTIME_PANICS.load(Ordering::SeqCst);
@@ -874,6 +966,7 @@ fn fuzz(cmd: &str, mode: Mode) -> Tally {
             cmd
         );
         let mut saved_settings = None;
+        let mut saved_reference = false;
         match &answer {
             Answer::Missing(why) => {
                 return Err(TestCaseError::fail(format!("{cmd}: no answer ({why})")));
@@ -912,11 +1005,19 @@ fn fuzz(cmd: &str, mode: Mode) -> Tally {
                     prop_assert!(whole, "saved partial settings {}", clip(&args.to_string()));
                     saved_settings = Some(value.clone());
                 }
+                saved_reference = may_answer == MayAnswer::SavesReference;
                 tally.lock().unwrap_or_else(|p| p.into_inner()).ok += 1;
             }
         }
 
         let mut after = snapshot(h.home.path());
+        let log_after = take_audit_log(&mut after, &data_dir);
+        check_appended(&log_before, &log_after, &data_dir, cmd)?;
+        if saved_reference {
+            // The one write besides the log: the account's own file.
+            after.retain(|path, _| !path.starts_with(&accounts_dir));
+            files.retain(|path, _| !path.starts_with(&accounts_dir));
+        }
         if let Some(saved) = saved_settings {
             // The one write a success may make: exactly the returned settings.
             let written = after
@@ -958,8 +1059,13 @@ fn fuzz(cmd: &str, mode: Mode) -> Tally {
         );
         let views_after = call(&h.main, "list_licenses", json!({}));
         prop_assert!(
-            format!("{views:?}") == format!("{views_after:?}"),
+            without_reference(&views) == without_reference(&views_after),
             "{} changed the accounts in memory",
+            cmd
+        );
+        prop_assert!(
+            saved_reference || format!("{views:?}") == format!("{views_after:?}"),
+            "{} changed a default reference",
             cmd
         );
         Ok(())
@@ -1008,6 +1114,8 @@ without_account! {
     no_account_get_settings => "get_settings",
     no_account_set_settings => "set_settings",
     no_account_budget => "budget",
+    no_account_audit_log => "audit_log",
+    no_account_set_default_reference => "set_default_reference",
 }
 
 /// What the answers must include, so that the cases reached the checks they are meant for.
@@ -1015,7 +1123,7 @@ fn expect_without_account(cmd: &str, tally: &Tally) {
     let total = tally.ok + tally.refusals.values().sum::<usize>();
     assert_eq!(total, cases() as usize, "{cmd}: {tally:?}");
     match cmd {
-        "app_info" | "list_licenses" | "refresh_all" | "get_settings" => {
+        "app_info" | "list_licenses" | "refresh_all" | "get_settings" | "audit_log" => {
             assert_eq!(tally.ok, total, "{cmd} takes no arguments: {tally:?}")
         }
         "add_account" => {
@@ -1083,6 +1191,7 @@ signed_in! {
     signed_in_support_fallback => "support_fallback": ["unknown_topic", "io"],
     signed_in_open_link => "open_link": ["io", "unknown_account"],
     signed_in_budget => "budget": ["bad_request"],
+    signed_in_set_default_reference => "set_default_reference": ["invalid_reference", "unknown_account"],
 }
 
 #[test]
@@ -1096,6 +1205,7 @@ fn every_command_is_fuzzed() {
         "refresh_all",
         "get_settings",
         "set_settings",
+        "audit_log",
     ];
     let with_account: BTreeSet<&str> = SIGNED_IN.iter().copied().collect();
     let need_account: BTreeSet<&str> = listed

@@ -255,4 +255,15 @@ describe('change quantities: scheduled downgrades', () => {
       ]),
     );
   });
+
+  test("the account's default reference is filled in and sent unless changed", async () => {
+    const { calls } = openForm({}, { views: [view(faqLicense(), { default_reference: 'Kostenstelle 0815-12' })] });
+    await previewFaq();
+    const input = screen.getByTestId('reference-input') as HTMLInputElement;
+    expect(input.value).toBe('Kostenstelle 0815-12');
+    await fireEvent.click(screen.getByTestId('confirm-checkbox'));
+    await fireEvent.click(screen.getByTestId('confirm-switch'));
+    await screen.findByTestId('order-number');
+    expect(calls.find((c) => c.cmd === 'switch_quantities')?.args.reference).toBe('Kostenstelle 0815-12');
+  });
 });

@@ -11,6 +11,7 @@ const details = {
     { id: 1002, type: 'switch_order', status: 'pending', total: '71.59', date_created: '2025-07-02T12:00:00Z', date_paid: null },
   ],
   tickets: [{ number: '123456', topic: 'general', subject: 'Frage', status: 'open', created: '2025-07-01T08:00:00Z' }],
+  order_notes: [{ order_id: 1002, net: '60.16', reference: '04011000-1234512345-06' }],
 };
 
 function open(license: License, handlers: Record<string, unknown> = {}) {
@@ -40,6 +41,12 @@ describe('license detail', () => {
     expect(orders[1].textContent).toContain('bezahlt am 02.01.2024');
     expect(orders[1].textContent).toContain('1.059,10 €');
     expect(orders[0].textContent).toContain('Zahlung offen');
+    // Type, and from this computer's audit log the net amount and the reference given.
+    expect(orders[0].textContent).toContain('Änderung');
+    expect(orders[1].textContent).toContain('Erstbestellung');
+    expect(screen.getAllByTestId('order-net').map((c) => c.textContent)).toEqual(['60,16 €', '']);
+    expect(screen.getAllByTestId('order-reference').map((c) => c.textContent)).toEqual(['04011000-1234512345-06', '']);
+    expect(screen.getByTestId('print-orders')).toBeTruthy();
     expect(screen.getByTestId('ticket').textContent).toContain('Ticket 123456');
     expect(screen.getByTestId('change-quantities').getAttribute('href')).toBe(`#/license/${EMAIL}/change`);
     expect(screen.getByTestId('fingerprint').textContent).toBe('ab12 cd34 ef56 7890');
@@ -139,4 +146,31 @@ test('one license can be refreshed on its own; a failure is said in words', asyn
   await fireEvent.click(screen.getByTestId('refresh-one'));
   await waitFor(() => expect(screen.getAllByTestId('item-qty')[1].textContent).toBe('25'));
   expect(calls.filter((c) => c.cmd === 'refresh').map((c) => c.args)).toEqual([{ email: EMAIL }, { email: EMAIL }]);
+});
+
+describe('default order reference', () => {
+  test('the default order reference is saved through the core, and its refusal is explained', async () => {
+    const saved = view(faqLicense(), { default_reference: '04011000-1234512345-06' });
+    let answer: unknown = () => {
+      throw { code: 'invalid_reference', message: 'x', details: { problem: 'leitweg_check_digits', expected: '06' } };
+    };
+    const { calls } = open(faqLicense(), { set_default_reference: () => (typeof answer === 'function' ? (answer as () => unknown)() : answer) });
+    const input = (await screen.findByTestId('default-reference')) as HTMLInputElement;
+    expect(input.value).toBe('');
+    await fireEvent.input(input, { target: { value: ' 04011000-1234512345-07 ' } });
+    await fireEvent.click(screen.getByTestId('default-reference-save'));
+    expect(await screen.findByText(/zu den übrigen Stellen gehört 06/)).toBeTruthy();
+    expect(calls.find((c) => c.cmd === 'set_default_reference')?.args).toEqual({ email: EMAIL, reference: '04011000-1234512345-07' });
+    answer = saved;
+    await fireEvent.input(input, { target: { value: '04011000-1234512345-06' } });
+    await fireEvent.click(screen.getByTestId('default-reference-save'));
+    expect(await screen.findByText('Die Standard-Bestellreferenz wurde gespeichert.')).toBeTruthy();
+    // Emptied: cleared with null, not an empty string.
+    answer = view(faqLicense());
+    await fireEvent.input(input, { target: { value: '   ' } });
+    await fireEvent.click(screen.getByTestId('default-reference-save'));
+    expect(await screen.findByText('Die Standard-Bestellreferenz wurde entfernt.')).toBeTruthy();
+    const sent = calls.filter((c) => c.cmd === 'set_default_reference').map((c) => c.args.reference);
+    expect(sent).toEqual(['04011000-1234512345-07', '04011000-1234512345-06', null]);
+  });
 });

@@ -50,6 +50,7 @@ export function view(license: License | null, over: Partial<LicenseView> = {}): 
     days_left: 183,
     usable: true,
     urgency: 'ok',
+    default_reference: null,
     ...over,
   };
 }

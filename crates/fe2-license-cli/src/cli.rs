@@ -72,6 +72,19 @@ pub enum Command {
         fe2-license budget --format json --offline"
     )]
     Budget(BudgetArgs),
+    /// The audit log: who added or removed an account, ordered, sent a request or changed the
+    /// settings, when and on which computer; with the check of its hash chain.
+    #[command(
+        after_help = "The log is data/audit-log.jsonl below the data home (one JSON object per line;\n\
+        earlier years in audit-log-<year>.jsonl). Each line carries the hash of the line before it,\n\
+        so a changed, removed or reordered line is found. Exit code of --verify: 0 unchanged,\n\
+        1 changed or unreadable.\n\n\
+        Examples:\n  \
+        fe2-license log\n  \
+        fe2-license log --verify\n  \
+        fe2-license log --format csv --output verlauf.csv"
+    )]
+    Log(LogArgs),
 }
 
 /// Account commands.
@@ -227,9 +240,9 @@ pub struct ReportArgs {
     pub output: Option<PathBuf>,
 }
 
-/// Output formats of `budget`.
+/// Output formats of `budget` and `log`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum BudgetFormat {
+pub enum ReportFormat {
     /// A table in the user's language.
     Table,
     /// `;`-separated, UTF-8 BOM, for German Excel.
@@ -245,11 +258,25 @@ pub struct BudgetArgs {
     #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(2000..=2100))]
     pub year: Option<i32>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = BudgetFormat::Table)]
-    pub format: BudgetFormat,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
     /// Where the data comes from (offline: no orders) and where it goes.
     #[command(flatten)]
     pub report: ReportArgs,
+}
+
+/// `log`.
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Only check the hash chain and say whether the log is unchanged.
+    #[arg(long, conflicts_with_all = ["format", "output"])]
+    pub verify: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// Write atomically to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[cfg(test)]
@@ -287,7 +314,7 @@ mod tests {
     fn every_command_has_an_example_in_its_help() {
         let mut root = Cli::command();
         root.build();
-        let paths: [&[&str]; 7] = [
+        let paths: [&[&str]; 8] = [
             &["account", "add"],
             &["account", "list"],
             &["account", "remove"],
@@ -295,6 +322,7 @@ mod tests {
             &["check"],
             &["export"],
             &["budget"],
+            &["log"],
         ];
         for path in paths {
             let mut command = root.clone();
@@ -312,7 +340,7 @@ mod tests {
             root.get_subcommands()
                 .filter(|c| c.get_name() != "help")
                 .count(),
-            5
+            6
         );
     }
 }

@@ -6,6 +6,7 @@ mod check;
 mod cli;
 mod dates;
 mod export;
+mod log;
 mod prometheus;
 mod run;
 mod snapshot;

@@ -3,12 +3,12 @@
 
 use crate::check::{self, CheckResult};
 use crate::cli::{
-    AccountCommand, AddArgs, BudgetArgs, BudgetFormat, CheckArgs, CheckFormat, Command, ExportArgs,
-    ExportFormat, StatusArgs,
+    AccountCommand, AddArgs, BudgetArgs, CheckArgs, CheckFormat, Command, ExportArgs, ExportFormat,
+    LogArgs, ReportFormat, StatusArgs,
 };
 use crate::snapshot::{Problem, Snapshot, Trust};
 use crate::thresholds::Limits;
-use crate::{budget, export, prometheus, table};
+use crate::{budget, export, log, prometheus, table};
 use chrono::{DateTime, Utc};
 use fe2_license::client::ClientOptions;
 use fe2_license::expiry::Thresholds;
@@ -84,6 +84,7 @@ async fn run_on_service(command: Command, clock: Arc<dyn Clock>) -> Result<Outco
         Command::Check(args) => check(clock.clone(), args).await?,
         Command::Export(args) => export(&service, clock.as_ref(), args).await?,
         Command::Budget(args) => budget(&service, args).await?,
+        Command::Log(args) => audit_log(&service, args)?,
     };
     outcome.warnings.splice(0..0, warnings);
     Ok(outcome)
@@ -367,11 +368,37 @@ async fn budget(service: &Service, args: BudgetArgs) -> Result<Outcome> {
     };
     let reports = budget::reports(fetched, &snapshots);
     let text = match args.format {
-        BudgetFormat::Table => budget::table(&reports, service.settings().language),
-        BudgetFormat::Csv => budget::csv(&reports),
-        BudgetFormat::Json => budget::json(&reports),
+        ReportFormat::Table => budget::table(&reports, service.settings().language),
+        ReportFormat::Csv => budget::csv(&reports),
+        ReportFormat::Json => budget::json(&reports),
     };
     Ok(Outcome::ok(deliver(text, args.report.output.as_deref())?))
+}
+
+/// `log`: the audit log, or with `--verify` only the verdict of its chain (exit code 1 when
+/// changed). A listing names the problems on standard error.
+fn audit_log(service: &Service, args: LogArgs) -> Result<Outcome> {
+    let report = service.audit_log()?;
+    let language = service.settings().language;
+    let broken = !report.log.problems.is_empty();
+    if args.verify {
+        return Ok(Outcome {
+            stdout: log::verdict(&report, language),
+            warnings: Vec::new(),
+            exit_code: u8::from(broken),
+        });
+    }
+    let text = match args.format {
+        ReportFormat::Table => log::table(&report, language),
+        ReportFormat::Csv => log::csv(&report),
+        ReportFormat::Json => log::json(&report),
+    };
+    let mut outcome = Outcome::ok(deliver(text, args.output.as_deref())?);
+    outcome.warnings = log::problems(&report, language)
+        .into_iter()
+        .map(|problem| format!("warning: {problem}"))
+        .collect();
+    Ok(outcome)
 }
 
 /// The refresh deadline of `status` and `export`: `None` when offline.

@@ -137,3 +137,19 @@ fn check_writes_its_output_file_atomically_without_bom() {
         .collect();
     assert_eq!(names.len(), 1, "temp file left behind: {names:?}");
 }
+
+#[test]
+fn an_empty_home_has_an_unchanged_empty_log() {
+    let home = tempfile::tempdir().unwrap();
+    let verify = run(home.path(), &["log", "--verify"], "");
+    assert_eq!(verify.code, 0, "{}", verify.stderr);
+    assert!(
+        verify.stdout.starts_with("Protokoll unverändert (0)"),
+        "{}",
+        verify.stdout
+    );
+    let table = run(home.path(), &["log"], "");
+    assert_eq!(table.stdout, "noch keine Einträge\n");
+    let refused = run(home.path(), &["log", "--verify", "--format", "json"], "");
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+}

@@ -44,6 +44,10 @@ pub struct AccountConfig {
     /// Ticket topic → osTicket help topic id, for the support-site fallback.
     #[serde(default = "default_support_topics")]
     pub support_topics: BTreeMap<String, u32>,
+    /// The order reference put on this account's orders unless another is given
+    /// (docs/domain.md, Order reference); checked when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_reference: Option<String>,
 }
 
 fn default_support_url() -> String {
@@ -58,6 +62,7 @@ impl AccountConfig {
             shop_url,
             support_url: default_support_url(),
             support_topics: default_support_topics(),
+            default_reference: None,
         }
     }
 

@@ -20,6 +20,8 @@ pub mod alerts;
 #[cfg(feature = "client")]
 pub mod atomic_file;
 #[cfg(feature = "client")]
+pub mod audit;
+#[cfg(feature = "client")]
 pub mod cache;
 #[cfg(feature = "client")]
 pub mod client;

@@ -3,6 +3,7 @@
 mod client_support;
 
 use client_support::*;
+use fe2_license::audit::AuditAction;
 use fe2_license::cache::cache_file;
 use fe2_license::config::{Language, Settings};
 use fe2_license::expiry::Urgency;
@@ -144,6 +145,16 @@ async fn every_service_call_against_the_reference_shop() {
         .await
         .unwrap();
     assert_eq!(repeated.order.map(|o| o.id), Some(order.id));
+    // The detail page learns the order's net and reference from the audit log.
+    let notes = svc.license_details(BASIS_EMAIL).await.unwrap().order_notes;
+    assert_eq!(
+        notes,
+        vec![fe2_license::service::OrderNote {
+            order_id: order.id,
+            net: Some("60.16".into()),
+            reference: Some("LEITWEG-04011000-1234512345-06".into()),
+        }]
+    );
     let view = svc.account(BASIS_EMAIL).await.unwrap();
     assert_eq!(
         view.license.unwrap().quantity("fe2-persons"),
@@ -276,6 +287,49 @@ async fn every_service_call_against_the_reference_shop() {
         "unknown_account"
     );
     svc.remove_account(LEGACY_EMAIL).await.unwrap();
+
+    // Every action in the audit log once, in order, chained; refusals and replays add nothing.
+    let log = svc.audit_log().unwrap().log;
+    assert_eq!(log.problems, vec![]);
+    let actions: Vec<(AuditAction, Option<&str>)> = log
+        .entries
+        .iter()
+        .map(|e| (e.action, e.email.as_deref()))
+        .collect();
+    let basis = Some(BASIS_EMAIL);
+    assert_eq!(
+        actions,
+        vec![
+            (AuditAction::AccountAdded, basis),
+            (AuditAction::AccountAdded, Some(LEGACY_EMAIL)),
+            (AuditAction::QuoteRequested, basis),
+            (AuditAction::QuoteRequested, basis),
+            (AuditAction::OrderPlaced, basis),
+            (AuditAction::QuoteRequested, basis),
+            (AuditAction::ChangeScheduled, basis),
+            (AuditAction::ScheduledChangeCancelled, basis),
+            (AuditAction::TicketSent, basis),
+            (AuditAction::SettingsChanged, None),
+            (AuditAction::AccountRemoved, basis),
+            (AuditAction::AccountRemoved, Some(LEGACY_EMAIL)),
+        ]
+    );
+    assert_eq!(log.entries[0].details["fingerprint"], json!(fingerprint));
+    let ordered = &log.entries[4].details;
+    assert_eq!(ordered["order"], json!(order.id));
+    assert_eq!(ordered["gross"], json!("71.59"));
+    assert_eq!(ordered["net"], json!("60.16"));
+    assert_eq!(
+        ordered["reference"],
+        json!("LEITWEG-04011000-1234512345-06")
+    );
+    assert_eq!(log.entries[7].details["id"], json!(scheduled.id));
+    assert_eq!(log.entries[8].details["number"], json!(ticket.number));
+    assert_eq!(
+        log.entries[9].details["warning_days"],
+        json!({ "from": 30, "to": 45 })
+    );
+    assert!(log.entries.iter().all(|e| e.time == now()));
 
     // Nothing under the home ever held a password.
     for password in [BASIS_PASSWORD, LEGACY_PASSWORD] {
@@ -418,6 +472,16 @@ async fn a_new_shop_key_is_not_trusted() {
         .await
         .unwrap();
     assert_eq!(view.verification, Verification::Verified);
+    // The key change is in the audit log once: the later "unreachable" is network trouble.
+    let log = svc.audit_log().unwrap().log;
+    let failures: Vec<_> = log
+        .entries
+        .iter()
+        .filter(|e| e.action == AuditAction::RefreshFailed)
+        .map(|e| e.details["code"].clone())
+        .collect();
+    assert_eq!(failures, vec![json!("key_changed")]);
+    assert_eq!(log.problems, vec![]);
     shop.shutdown().await.unwrap();
 }
 

@@ -2,6 +2,8 @@
 //! through the core's API in a loop and is SIGKILLed at random points, until 200 writes are
 //! done. After every kill each file is byte-identical to one complete version and loads through
 //! the normal loaders; at the end the service shows the last cached license as verified.
+//! Each round also appends an audit log line: every append the child saw succeed is in the
+//! log after the kill, and no line is torn or breaks the chain.
 //!
 //! The child is this test binary itself, started again with `FE2_RELIABILITY_WRITER` set.
 
@@ -14,6 +16,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use client_support::{memory_store, service};
 use common::{at, license};
 use ed25519_dalek::SigningKey;
+use fe2_license::audit::{self, Actor, AuditAction, AuditWriter};
 use fe2_license::cache::{self, CacheEntry};
 use fe2_license::config::{self, AccountConfig, Settings};
 use fe2_license::license_file;
@@ -31,6 +34,8 @@ use std::time::{Duration, Instant};
 const WRITER_ENV: &str = "FE2_RELIABILITY_WRITER";
 /// The child says this once it starts writing.
 const READY: &str = "FE2-WRITER-READY";
+/// The child says this and the round after each audit append that returned.
+const AUDITED: &str = "FE2-WRITER-AUDITED ";
 /// This test's name, to start only it in the child.
 const TEST_NAME: &str = "sigkilled_writers_leave_old_or_new_files_that_load";
 /// Writes to survive in total.
@@ -89,11 +94,33 @@ fn file_id() -> String {
     account_version(0).file_id().expect("file id")
 }
 
-/// Writes round `v` of all three files through the core's API.
+/// Writes round `v` of all three files through the core's API, then its audit line.
 fn write_round(home: &Home, v: u64) {
     cache::save(home, &file_id(), &cache_version(v)).expect("cache write");
     config::save_account(home, &account_version(v)).expect("account write");
     config::save_settings(home, &settings_version(v)).expect("settings write");
+    let actor = Actor {
+        os_user: "writer".into(),
+        host: "test".into(),
+    };
+    AuditWriter::new(home.data_dir(), actor)
+        .append(
+            base_time() + TimeDelta::seconds(v as i64),
+            AuditAction::SettingsChanged,
+            None,
+            serde_json::json!({ "round": v }),
+        )
+        .expect("audit append");
+}
+
+/// The rounds in the audit log; fails on a torn line or a broken chain.
+fn audited_rounds(home: &Home) -> Vec<u64> {
+    let log = audit::read(home.data_dir()).expect("the audit log reads");
+    assert_eq!(log.problems, vec![], "the audit log after a kill");
+    log.entries
+        .iter()
+        .map(|e| e.details["round"].as_u64().expect("round"))
+        .collect()
 }
 
 /// The child: writes up to [`ROUNDS_PER_WRITER`] rounds from `first` on, then waits to be
@@ -105,6 +132,7 @@ fn writer(spec: &str) {
     println!("{READY}");
     for v in first..(first + ROUNDS_PER_WRITER).min(MAX_ROUND + 1) {
         write_round(&home, v);
+        println!("{AUDITED}{v}");
     }
     // Ends only by the parent's SIGKILL (or after a minute, if the parent is gone).
     std::thread::sleep(Duration::from_secs(60));
@@ -163,8 +191,8 @@ fn temp_files(home: &Home) -> usize {
 }
 
 /// Starts a writer child from round `first`, waits until it writes, kills it with SIGKILL at a
-/// random moment and reaps it.
-fn run_and_kill(dir: &Path, first: u64, rng: &mut impl Rng) {
+/// random moment and reaps it. Returns the rounds whose audit append returned.
+fn run_and_kill(dir: &Path, first: u64, rng: &mut impl Rng) -> Vec<u64> {
     let mut child = Command::new(std::env::current_exe().expect("test binary"))
         .args(["--exact", TEST_NAME, "--nocapture", "--test-threads=1"])
         .env(WRITER_ENV, format!("{}|{first}", dir.display()))
@@ -173,10 +201,10 @@ fn run_and_kill(dir: &Path, first: u64, rng: &mut impl Rng) {
         .spawn()
         .expect("start the writer");
     let stdout = child.stdout.take().expect("piped stdout");
-    let ready = std::io::BufReader::new(stdout)
+    let mut lines = std::io::BufReader::new(stdout)
         .lines()
-        .map_while(Result::ok)
-        .any(|line| line.ends_with(READY));
+        .map_while(Result::ok);
+    let ready = lines.any(|line| line.ends_with(READY));
     assert!(ready, "the writer never started");
     std::thread::sleep(Duration::from_millis(rng.gen_range(0..=MAX_KILL_DELAY_MS)));
     // std's Child::kill sends SIGKILL on Unix; the status below proves it.
@@ -187,6 +215,10 @@ fn run_and_kill(dir: &Path, first: u64, rng: &mut impl Rng) {
         Some(SIGKILL),
         "the writer ended by itself: {status:?}"
     );
+    // The pipe holds what the child printed before it died.
+    lines
+        .filter_map(|line| line.split_once(AUDITED)?.1.parse().ok())
+        .collect()
 }
 
 #[test]
@@ -207,8 +239,16 @@ fn sigkilled_writers_leave_old_or_new_files_that_load() {
     while writes < TOTAL_WRITES {
         let temps_before = temp_files(&home);
         // Resume after the last complete round (a half-done round is written again).
-        run_and_kill(dir.path(), last[2] + 1, &mut rng);
+        let acknowledged = run_and_kill(dir.path(), last[2] + 1, &mut rng);
         kills += 1;
+        let rounds = audited_rounds(&home);
+        assert!(
+            rounds.windows(2).all(|w| w[0] < w[1]),
+            "audit lines out of order: {rounds:?}"
+        );
+        for round in acknowledged {
+            assert!(rounds.contains(&round), "audit line {round} lost");
+        }
         if temp_files(&home) > temps_before {
             inside_a_write += 1;
         }

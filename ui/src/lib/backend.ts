@@ -3,6 +3,7 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   AppInfo,
+  AuditReport,
   BudgetReport,
   Catalog,
   LicenseDetails,
@@ -111,6 +112,11 @@ export const openLink = (email: string, target: LinkTarget, id?: number | string
 export const getSettings = () => call<Settings>('get_settings');
 /** The budget years: `year`, or the current and the next one (figures from the core). */
 export const budget = (year: number | null) => call<BudgetReport[]>('budget', { year });
+/** The audit log, oldest first, with the check of its hash chain. */
+export const auditLog = () => call<AuditReport>('audit_log');
+/** Sets (or clears with null) an account's default order reference; the core checks it. */
+export const setDefaultReference = (email: string, reference: string | null) =>
+  call<LicenseView>('set_default_reference', { email, reference });
 /** Saves settings and returns what is in force. */
 export const setSettings = (settings: Settings) => call<Settings>('set_settings', { settings });
 

@@ -17,6 +17,12 @@ export function orderText(status: string, datePaid: string | null, formatDate: (
   return hasKey(key) ? t(key) : status;
 }
 
+/** An order's type in words; a type this version does not know verbatim. */
+export function orderTypeText(type: string): string {
+  const key = `orderType.${type}`;
+  return hasKey(key) ? t(key) : type;
+}
+
 /** A ticket status in words; an unknown one verbatim. */
 export function ticketStatusText(status: string): string {
   const key = `ticket.${status}`;

@@ -1,4 +1,4 @@
-// Hash routing: #/, #/license/<e-mail>[/change|/request/<topic>], #/settings, #/add, #/budget.
+// Hash routing: #/, #/license/<e-mail>[/change|/request/<topic>], #/settings, #/add, #/budget, #/log.
 
 /** A parsed route. */
 export type Route =
@@ -8,6 +8,7 @@ export type Route =
   | { name: 'request'; email: string; topic: string }
   | { name: 'settings' }
   | { name: 'budget' }
+  | { name: 'log' }
   | { name: 'add'; email: string }
   | { name: 'unknown' };
 
@@ -26,6 +27,7 @@ export function parseHash(hash: string): Route {
   if (parts.length === 0) return { name: 'dashboard' };
   if (parts[0] === 'settings' && parts.length === 1) return { name: 'settings' };
   if (parts[0] === 'budget' && parts.length === 1) return { name: 'budget' };
+  if (parts[0] === 'log' && parts.length === 1) return { name: 'log' };
   if (parts[0] === 'add' && parts.length === 1) {
     return { name: 'add', email: new URLSearchParams(query).get('email') ?? '' };
   }
@@ -51,6 +53,7 @@ export const href = {
   request: (email: string, topic: string) => `#/license/${enc(email)}/request/${topic}`,
   settings: () => '#/settings',
   budget: () => '#/budget',
+  log: () => '#/log',
   add: (email = '') => (email ? `#/add?email=${encodeURIComponent(email)}` : '#/add'),
 };
 

@@ -18,6 +18,8 @@ pub(super) struct State {
     pub(super) accounts: BTreeMap<String, AccountState>,
     pub(super) settings: Settings,
     pub(super) problems: Vec<ErrorInfo>,
+    /// The last audit log append that failed.
+    pub(super) audit_error: Option<ErrorInfo>,
 }
 
 /// The keychain entry as far as it was read.

@@ -4,6 +4,7 @@
 //! trusted in `view`, the memory of each account in `accounts`, the shop's pages in `links`.
 
 use crate::atomic_file;
+use crate::audit::{Actor, AuditAction, AuditWriter};
 use crate::cache::{self, CacheEntry};
 use crate::client::{self, ClientOptions, ShopClient};
 use crate::clock::Clock;
@@ -20,6 +21,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 mod accounts;
+mod audit;
 mod budget;
 mod links;
 mod view;
@@ -28,6 +30,7 @@ use accounts::{AccountState, SecretSlot, State};
 use view::{sort_views, view};
 
 pub use crate::error::ErrorInfo;
+pub use audit::{AuditReport, OrderNote};
 pub use budget::{AccountBudget, BudgetReport};
 pub use links::LinkTarget;
 pub use view::{shown_urgency, LicenseView, Verification};
@@ -40,6 +43,9 @@ pub struct LicenseDetails {
     pub orders: Vec<Order>,
     /// `GET /tickets`.
     pub tickets: Vec<Ticket>,
+    /// What this computer's audit log knows of the orders placed through the app or the CLI:
+    /// the net amount and the reference given (the shop's order list carries neither).
+    pub order_notes: Vec<OrderNote>,
 }
 
 /// A server preview with the idempotency key for the switch that may follow.
@@ -121,6 +127,8 @@ struct Inner {
     /// without network (the CLI's `check --offline`) should not pay.
     http: std::sync::OnceLock<reqwest::Client>,
     state: Mutex<State>,
+    /// Where each action is noted (docs/domain.md, Audit log).
+    audit: AuditWriter,
     /// Serialises add and remove, so two adds of one e-mail cannot both pass the check.
     admin: tokio::sync::Mutex<()>,
 }
@@ -159,6 +167,7 @@ impl Service {
             }
         }
         let (settings, settings_error) = config::load_settings(&home);
+        let audit = AuditWriter::new(home.data_dir(), Actor::current());
         problems.extend(settings_error.as_ref().map(ErrorInfo::from));
         Ok(Self {
             inner: Arc::new(Inner {
@@ -167,10 +176,12 @@ impl Service {
                 clock,
                 options,
                 http: std::sync::OnceLock::new(),
+                audit,
                 state: Mutex::new(State {
                     accounts,
                     settings,
                     problems,
+                    audit_error: None,
                 }),
                 admin: tokio::sync::Mutex::new(()),
             }),
@@ -275,6 +286,14 @@ impl Service {
         state.secret = SecretSlot::Read(secret);
         state.clock_offset = shop.shop_date().map(|d| d - now);
         self.state().accounts.insert(email.clone(), state);
+        self.audit(
+            AuditAction::AccountAdded,
+            Some(&email),
+            serde_json::json!({
+                "shop_url": self.with_account(&email, |a| a.config.shop_url.clone())?,
+                "fingerprint": license_file::fingerprint(&key),
+            }),
+        );
         self.view_of(&email)
     }
 
@@ -316,6 +335,11 @@ impl Service {
         config::remove_account(&self.inner.home, &config)?;
         cache::remove(&self.inner.home, &id)?;
         self.state().accounts.remove(&email);
+        self.audit(
+            AuditAction::AccountRemoved,
+            Some(&email),
+            serde_json::json!({ "shop_url": config.shop_url }),
+        );
         Ok(())
     }
 
@@ -328,6 +352,10 @@ impl Service {
         let _guard = lock.lock().await;
         let outcome = self.fetch_license_file(&email).await;
         let now = self.inner.clock.now();
+        let shown_error = self.with_account(&email, |a| match &a.cache {
+            Ok(Some(entry)) => entry.last_error.clone(),
+            _ => None,
+        })?;
         match outcome {
             Ok((text, verified)) => {
                 let (home_id, catalog, key_changed) =
@@ -354,7 +382,10 @@ impl Service {
                     self.record_failure(&email, &e, now)?;
                 }
             }
-            Err(e) => self.record_failure(&email, &e, now)?,
+            Err(e) => {
+                self.record_failure(&email, &e, now)?;
+                self.audit_refresh_failure(&email, shown_error.as_ref(), &e);
+            }
         }
         self.view_of(&email)
     }
@@ -387,6 +418,7 @@ impl Service {
         Ok(LicenseDetails {
             orders: orders?,
             tickets: tickets?,
+            order_notes: self.order_notes(&email),
         })
     }
 
@@ -425,8 +457,10 @@ impl Service {
         let (email, shop) = self.signed_in(email).await?;
         let quote = shop.preview(items).await;
         self.note_shop_date(&email, &shop);
+        let quote = quote?;
+        self.audit_quote(&email, items, &quote);
         Ok(Preview {
-            quote: quote?,
+            quote,
             idempotency_key: new_idempotency_key(),
         })
     }
@@ -457,6 +491,7 @@ impl Service {
             .await;
         self.note_shop_date(&email, &shop);
         let outcome = outcome?;
+        self.audit_switch(&email, items, reference.as_deref(), &outcome);
         self.refresh(&email).await?;
         Ok(outcome)
     }
@@ -467,6 +502,11 @@ impl Service {
         let cancelled = shop.cancel_scheduled_change(id).await;
         self.note_shop_date(&email, &shop);
         cancelled?;
+        self.audit(
+            AuditAction::ScheduledChangeCancelled,
+            Some(&email),
+            serde_json::json!({ "id": id }),
+        );
         self.refresh(&email).await
     }
 
@@ -484,7 +524,37 @@ impl Service {
             .create_ticket(topic, message, fields, idempotency_key)
             .await;
         self.note_shop_date(&email, &shop);
-        ticket
+        let ticket = ticket?;
+        self.audit_ticket(&email, &ticket);
+        Ok(ticket)
+    }
+
+    /// Sets or clears (`None` or blank) an account's default order reference, checked as an
+    /// order's reference is, and returns the view that carries it.
+    pub async fn set_default_reference(
+        &self,
+        email: &str,
+        reference: Option<&str>,
+    ) -> Result<LicenseView> {
+        let reference = reference
+            .map(crate::reference::check)
+            .transpose()?
+            .flatten();
+        let email = self.known_email(email)?;
+        let _admin = self.inner.admin.lock().await;
+        let mut config = self.account_config(&email)?;
+        if config.default_reference == reference {
+            return self.view_of(&email);
+        }
+        let before = std::mem::replace(&mut config.default_reference, reference.clone());
+        config::save_account(&self.inner.home, &config)?;
+        self.with_account_mut(&email, |a| a.config = config)?;
+        self.audit(
+            AuditAction::DefaultReferenceChanged,
+            Some(&email),
+            serde_json::json!({ "from": before, "to": reference }),
+        );
+        self.view_of(&email)
     }
 
     /// The user's settings.
@@ -495,7 +565,8 @@ impl Service {
     /// Validates, saves and applies new settings.
     pub fn set_settings(&self, settings: Settings) -> Result<Settings> {
         config::save_settings(&self.inner.home, &settings)?;
-        self.state().settings = settings.clone();
+        let before = std::mem::replace(&mut self.state().settings, settings.clone());
+        self.audit_settings(&before, &settings);
         Ok(settings)
     }
 

@@ -72,6 +72,9 @@ pub struct LicenseView {
     pub usable: bool,
     /// How urgent it is (a view without a license counts as expired; see [`shown_urgency`]).
     pub urgency: Urgency,
+    /// The account's default order reference (Leitweg-ID, purchase order, cost centre), the
+    /// change form's first value.
+    pub default_reference: Option<String>,
 }
 
 impl LicenseView {
@@ -95,6 +98,7 @@ impl LicenseView {
             days_left: None,
             usable: false,
             urgency: Urgency::Expired,
+            default_reference: None,
         }
     }
 }
@@ -112,6 +116,7 @@ pub(super) fn view(
     };
     let mut view = LicenseView {
         fingerprint: key.as_ref().ok().map(license_file::fingerprint),
+        default_reference: account.config.default_reference.clone(),
         ..LicenseView::new(
             account.config.email.clone(),
             account.config.shop_url.clone(),

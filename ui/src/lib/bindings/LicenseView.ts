@@ -73,4 +73,9 @@ usable: boolean,
 /**
  * How urgent it is (a view without a license counts as expired; see [`shown_urgency`]).
  */
-urgency: Urgency, };
+urgency: Urgency, 
+/**
+ * The account's default order reference (Leitweg-ID, purchase order, cost centre), the
+ * change form's first value.
+ */
+default_reference: string | null, };
