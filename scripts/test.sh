@@ -22,6 +22,12 @@ section "Rust: format and lints"
 cargo fmt --all -- --check
 cargo clippy "${CARGO_SET[@]}" --all-targets -- -D warnings
 
+section "Windows: cargo clippy -D warnings for x86_64-pc-windows-gnu (docs/windows.md)"
+# Windows-only code (message box, Credential Manager, paths) is linted like the rest. Its own
+# target directory and Debian's rustc-web; installs its packages itself. The build and the Wine
+# tests are the README's second test command (scripts/windows.sh all).
+scripts/windows.sh lint
+
 section "Rust: the start-up benchmark's marker only in benchmark builds (feature bench)"
 # The positive check keeps the negative one honest: the name is the one cargo tree prints.
 marker_in() {

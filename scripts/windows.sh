@@ -4,9 +4,9 @@
 #                              and a demo build of the app, and makes the installer in target/windows/
 #   scripts/windows.sh test    installs that installer into throwaway Wine prefixes and tests it
 #                              against the reference shop on loopback (builds first when needed)
-#   scripts/windows.sh lint    cargo clippy -D warnings for the Windows target
-#   scripts/windows.sh all     lint, build and test: the README's second test command (not in CI:
-#                              it would take CI past an hour on 2 cores)
+#   scripts/windows.sh lint    cargo clippy -D warnings for the Windows target (also in scripts/test.sh)
+#   scripts/windows.sh all     lint, build and test: the README's second test command (the build
+#                              and the Wine tests would take CI past an hour on 2 cores)
 # Installs what it needs from Debian's packages first (idempotent). Uses Debian's Rust
 # (rustc-web 1.96 with the standard library's source) for the Windows target only; everything
 # else keeps the rustup toolchain.

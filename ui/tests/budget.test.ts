@@ -96,7 +96,7 @@ describe('budget', () => {
     expect(reason.textContent).toContain('Testlizenz, endet am 01.03.2026');
     const accounts = screen.getAllByTestId('budget-account');
     expect(accounts[1].dataset.verification).toBe('not_verified');
-    expect(accounts[1].querySelector('[data-testid="budget-unverified"]')).toBeTruthy();
+    expect(accounts[1].querySelector('[data-testid="budget-unverified"]')?.textContent).toContain('nicht verifiziert');
     expect(accounts[0].querySelector('[data-testid="budget-unverified"]')).toBeNull();
     expect(screen.getAllByTestId('budget-orders-unknown')).toHaveLength(2);
     expect(screen.getAllByTestId('budget-not-all-verified')).toHaveLength(2);
@@ -137,5 +137,15 @@ describe('budget', () => {
       expect(screen.getByTestId('budget-year-heading').textContent).toBe('Budget year 2026'),
     );
     expect(screen.getByTestId('budget-total-gross').textContent).toBe('€1,201.90');
+  });
+
+  test('signed but outdated data is marked as outdated, not as unverified', async () => {
+    const outdated = report(2026);
+    outdated.accounts[0].verification = 'outdated';
+    mountApp({ hash: '#/budget', handlers: { budget: [outdated] } });
+    const accounts = await screen.findAllByTestId('budget-account');
+    const mark = accounts[0].querySelector('[data-testid="budget-unverified"]');
+    expect(mark?.textContent).toContain('signiert, aber veraltet');
+    expect(mark?.classList.contains('verified-outdated')).toBe(true);
   });
 });

@@ -12,6 +12,8 @@ const NOW: &str = "2025-07-02T12:00:00Z";
 /// The FAQ's license: basis with 20 additional persons, renewing on 1 January 2026.
 const FAQ: &str = "leitstelle@ff-musterstadt.de";
 const PERSONS: &str = "fe2-persons";
+/// A valid Leitweg-ID (docs/domain.md, Order reference).
+const LEITWEG_ID: &str = "04011000-1234512345-06";
 /// The preview's line of additional persons.
 const PERSONS_LINE: &str = "[data-testid=\"quote-line\"][data-sku=\"fe2-persons\"]";
 
@@ -22,7 +24,7 @@ struct Signed {
     shop: ShopProcess,
     email: String,
     password: String,
-    _home: tempfile::TempDir,
+    home: tempfile::TempDir,
 }
 
 impl Signed {
@@ -39,7 +41,7 @@ impl Signed {
             shop,
             email: email.to_owned(),
             password,
-            _home: home,
+            home,
         })
     }
 
@@ -149,6 +151,12 @@ fn plain(text: &str) -> String {
 #[ignore = "end-to-end: scripts/test.sh runs it under Xvfb with tauri-driver"]
 async fn faq_upgrade_previews_to_the_cent_and_leaves_a_pending_order() -> TestResult {
     let app = Signed::open(FAQ).await?;
+    // The account's default order reference, checked and saved on the detail page, fills the
+    // change form.
+    let input = app.session.wait_for(&testid("default-reference")).await?;
+    input.send_keys(LEITWEG_ID).await?;
+    app.click("default-reference-save").await?;
+    app.session.wait_for(".notice").await?;
     app.type_totals(&[(PERSONS, "30")]).await?;
     // The core's local estimate while typing, marked as such, already to the cent.
     let estimate = plain(&app.session.text_of(&testid("local-estimate")).await?);
@@ -187,6 +195,8 @@ async fn faq_upgrade_previews_to_the_cent_and_leaves_a_pending_order() -> TestRe
         !app.session.is_enabled(&testid("confirm-switch")).await?,
         "confirm is disabled until ticked"
     );
+    let reference = app.session.wait_for(&testid("reference-input")).await?;
+    assert_eq!(reference.prop("value").await?.as_deref(), Some(LEITWEG_ID));
     app.click("confirm-checkbox").await?;
     app.click("confirm-switch").await?;
     let order_id = app
@@ -202,6 +212,44 @@ async fn faq_upgrade_previews_to_the_cent_and_leaves_a_pending_order() -> TestRe
         app.session.attr_of(&order, "data-status").await?.as_deref(),
         Some("pending")
     );
+    // The order history: type, net and gross, and the reference given (from the audit log).
+    assert_eq!(
+        app.session.attr_of(&order, "data-type").await?.as_deref(),
+        Some("switch_order")
+    );
+    let row = plain(&app.session.text_of(&order).await?);
+    for part in ["60,16 €", "71,59 €", LEITWEG_ID] {
+        assert!(row.contains(part), "order row without {part}: {row}");
+    }
+
+    // The audit log: on the "Verlauf" page and in the file, chained, with the order.
+    app.session.go_to("#/log").await?;
+    let placed = "[data-testid=\"log-entry\"][data-action=\"order_placed\"]";
+    let logged = plain(&app.session.text_of(placed).await?);
+    for part in [format!("order: {order_id}"), "gross: 71.59".into(), LEITWEG_ID.into()] {
+        assert!(logged.contains(&part), "log entry without {part}: {logged}");
+    }
+    app.session.wait_for(&testid("log-intact")).await?;
+    let file = app.home.path().join("data").join("audit-log.jsonl");
+    let log = fe2_license::audit::read(file.parent().ok_or("data dir")?)?;
+    assert!(log.problems.is_empty(), "{:?}", log.problems);
+    let actions: Vec<_> = log.entries.iter().map(|e| e.action).collect();
+    use fe2_license::audit::AuditAction as A;
+    assert_eq!(
+        actions,
+        [A::AccountAdded, A::DefaultReferenceChanged, A::QuoteRequested, A::OrderPlaced]
+    );
+    assert!(!std::fs::read_to_string(&file)?.contains(&app.password));
+
+    // The budget of the order's year: the order as "bereits bestellt", to the cent.
+    app.session.go_to("#/budget").await?;
+    let year = app.session.wait_for(&testid("budget-year")).await?;
+    year.send_keys("2025").await?;
+    app.click("budget-show").await?;
+    let ordered = format!("[data-testid=\"budget-ordered\"][data-order-id=\"{order_id}\"]");
+    assert!(plain(&app.session.text_of(&ordered).await?).contains("71,59 €"));
+    app.session.screenshot("budget").await?;
+    app.session.go_to(&format!("#/license/{FAQ}")).await?;
 
     // The shop agrees.
     let switch_orders = app.shop_switch_orders().await?;

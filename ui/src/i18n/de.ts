@@ -41,6 +41,7 @@ export const de = {
   'budget.noData': 'Noch keine Lizenzdaten abgerufen.',
   'budget.noRenewal': 'Keine Verlängerung in {year}.',
   'budget.notVerified': 'nicht verifiziert',
+  'budget.outdated': 'signiert, aber veraltet',
   'budget.reason.trial': 'Testlizenz, endet am {date}: keine Verlängerung.',
   'budget.reason.pending_cancel': 'Gekündigt, endet am {date}: keine Verlängerung.',
   'budget.reason.not_renewing': 'Status „{status}“: keine Verlängerung.',

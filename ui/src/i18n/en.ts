@@ -41,6 +41,7 @@ export const en = {
   'budget.noData': 'No license data fetched yet.',
   'budget.noRenewal': 'No renewal in {year}.',
   'budget.notVerified': 'not verified',
+  'budget.outdated': 'signed, but outdated',
   'budget.reason.trial': 'Trial, ends on {date}: no renewal.',
   'budget.reason.pending_cancel': 'Cancelled, ends on {date}: no renewal.',
   'budget.reason.not_renewing': 'Status "{status}": no renewal.',
