@@ -143,9 +143,17 @@ refresh1=$(FE2_LICENSE_HOME=$home1 measure refresh-1 "$T" time --runs "$RUNS" --
 quote_us=$(measure quote "$T" quote --iterations 200000)
 size_app=$(stat -c %s "$APP")
 size_base=$(stat -c %s "$BASE")
+# The first paint needs what index.html names (entry script, its preloaded chunks, the styles);
+# every other page is a chunk of its own, loaded when it is first opened (App.svelte).
 ui_gz=0
+ui_initial_gz=0
 for f in ui/dist/assets/*.js ui/dist/assets/*.css; do
-  [ -f "$f" ] && ui_gz=$((ui_gz + $(gzip -9 -c "$f" | wc -c)))
+  [ -f "$f" ] || continue
+  size=$(gzip -9 -c "$f" | wc -c)
+  ui_gz=$((ui_gz + size))
+  if grep -q "/assets/$(basename "$f")\"" ui/dist/index.html; then
+    ui_initial_gz=$((ui_initial_gz + size))
+  fi
 done
 
 # ---- The table -------------------------------------------------------------------------------
@@ -170,7 +178,8 @@ mkdir -p target/bench
   echo "| 2 Memory, PSS of app + WebKit processes after 5 s | ${pss_app} MB | ${pss_base} MB | $(ratio "$pss_app" "$pss_base") | ≤ 1.2× | $(verdict "$(ratio_num "$pss_app" "$pss_base")" '<=' 1.2) |"
   echo "| 2b Memory, baseline with accelerated compositing off as well (diagnostic) | ${pss_app} MB | ${pss_base_nocomp} MB | $(ratio "$pss_app" "$pss_base_nocomp") | — | — |"
   echo "| 3a Release binary | $(mb "$size_app") | $(mb "$size_base") | $(ratio "$size_app" "$size_base") | ≤ 2× | $(verdict "$(ratio_num "$size_app" "$size_base")" '<=' 2) |"
-  echo "| 3b UI JS + CSS, gzip -9 | $(awk -v b="$ui_gz" 'BEGIN { printf "%.1f KB", b / 1000 }') | — | — | ≤ 60 KB | $(verdict "$ui_gz" '<=' 60000) |"
+  echo "| 3b UI JS + CSS of the first paint, gzip -9 | $(awk -v b="$ui_initial_gz" 'BEGIN { printf "%.1f KB", b / 1000 }') | — | — | ≤ 30 KB | $(verdict "$ui_initial_gz" '<=' 30000) |"
+  echo "| 3c UI JS + CSS, all pages, gzip -9 (diagnostic) | $(awk -v b="$ui_gz" 'BEGIN { printf "%.1f KB", b / 1000 }') | — | — | — | — |"
   echo "| 4 \`fe2-license check --offline\`, 25 accounts (vs bare binary) | ${cli_app} ms | ${cli_bare} ms | $(ratio "$cli_app" "$cli_bare") | ≤ 5 ms and ≤ 3× | $(awk -v a="$cli_app" -v r="$(ratio_num "$cli_app" "$cli_bare")" 'BEGIN { print ((a <= 5 && r <= 3) ? "yes" : "**no**") }') |"
   echo "| 4b \`fe2-license check --offline\`, 1 account (diagnostic) | ${cli_app1} ms | ${cli_bare} ms | $(ratio "$cli_app1" "$cli_bare") | — | — |"
   echo "| 5 Refresh (\`status\`), 200 ms per request: 25 accounts (vs 1) | ${refresh25} ms | ${refresh1} ms | $(ratio "$refresh25" "$refresh1") | ≤ 2.5× | $(verdict "$(ratio_num "$refresh25" "$refresh1")" '<=' 2.5) |"

@@ -14,6 +14,8 @@ export const de = {
   'nav.skip': 'Zum Inhalt springen',
   'nav.budget': 'Haushalt',
   'nav.log': 'Verlauf',
+  'page.loading': 'Seite wird geladen …',
+  'page.failed': 'Die Seite konnte nicht geladen werden. Bitte die App neu starten.',
 
   'budget.heading': 'Haushaltsplanung',
   'budget.intro':

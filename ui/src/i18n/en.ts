@@ -14,6 +14,8 @@ export const en = {
   'nav.skip': 'Skip to content',
   'nav.budget': 'Budget',
   'nav.log': 'History',
+  'page.loading': 'Loading the page …',
+  'page.failed': 'The page could not be loaded. Please restart the app.',
 
   'budget.heading': 'Budget planning',
   'budget.intro':
