@@ -3,7 +3,9 @@
 //! ```text
 //! fe2-bench fixtures --demo DEMO.json --count N --out F.json   writes shop fixtures; prints "email password" lines
 //! fe2-bench proxy --listen ADDR --upstream ADDR --latency-ms N  TCP proxy delaying every request by N ms
-//! fe2-bench startup --runs N [--warmup W] -- CMD ARGS...        process start -> $FE2_BENCH_MARKER written
+//! fe2-bench startup --runs N [--warmup W] [--pair-with BASE] -- CMD ARGS...
+//!                                                               process start -> $FE2_BENCH_MARKER written;
+//!                                                               with BASE: CMD, BASE, CMD, BASE … and their ratios
 //! fe2-bench pss --runs N [--after-s S] -- CMD ARGS...           PSS of the process tree S seconds after start
 //! fe2-bench time --runs N [--warmup W] -- CMD ARGS...           wall time of a command run to completion
 //! fe2-bench quote [--iterations N]                              one pricing::quote, median of batches
@@ -44,12 +46,18 @@ fn run(args: &[String]) -> Result<()> {
             &opts.value("upstream")?,
             Duration::from_millis(opts.number("latency-ms", 200)?),
         ),
-        "startup" => {
-            let runs = startup(&opts)?;
-            let totals: Vec<f64> = runs.iter().map(|run| run.total).collect();
-            report(&totals, "ms")?;
-            report_phases(&runs)
-        }
+        "startup" => match opts.get("pair-with") {
+            None => {
+                let runs = startup(&opts)?;
+                let totals: Vec<f64> = runs.iter().map(|run| run.total).collect();
+                report(&totals, "ms")?;
+                report_phases(&runs, "phases")
+            }
+            Some(base) => {
+                let pairs = startup_pairs(&opts, base)?;
+                report_pairs(&pairs)
+            }
+        },
         "pss" => {
             let values = pss(&opts)?;
             report(&values, "MB")
@@ -194,7 +202,7 @@ fn fixtures(opts: &Options) -> Result<()> {
 }
 
 /// One start-up, in milliseconds.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Startup {
     /// From just before the spawn to the time the app wrote into the marker file.
     total: f64,
@@ -213,8 +221,9 @@ const PHASES: [&str; 4] = [
     "to painted",
 ];
 
-/// Prints each phase's median (medians of phases do not add up to the median total exactly).
-fn report_phases(runs: &[Startup]) -> Result<()> {
+/// Prints each phase's median (medians of phases do not add up to the median total exactly),
+/// as `<label>=a / b / c / d`.
+fn report_phases(runs: &[Startup], label: &str) -> Result<()> {
     let phases: Vec<[f64; 4]> = runs.iter().filter_map(|run| run.phases).collect();
     if phases.len() != runs.len() {
         return Err("the page did not report its timeline in every run".into());
@@ -223,42 +232,122 @@ fn report_phases(runs: &[Startup]) -> Result<()> {
     for (i, name) in PHASES.iter().enumerate() {
         let values: Vec<f64> = phases.iter().map(|p| p[i]).collect();
         let runs: Vec<String> = values.iter().map(|v| format!("{v:.1}")).collect();
-        eprintln!("phase {name} (ms): {}", runs.join(" "));
+        eprintln!("{label} {name} (ms): {}", runs.join(" "));
         medians.push(format!("{:.0}", median(&values).ok_or("no runs")?));
     }
-    println!("phases={}", medians.join(" / "));
+    println!("{label}={}", medians.join(" / "));
     Ok(())
 }
 
 /// Start-ups from just before the spawn to the marker, after `warmup` unmeasured ones.
 fn startup(opts: &Options) -> Result<Vec<Startup>> {
-    let timeout = Duration::from_secs(opts.number("timeout-s", 60)?);
-    let dir = std::env::temp_dir().join(format!("fe2-bench-startup-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let marker = dir.join("marker");
+    let mut starter = Starter::new(opts)?;
     let mut values = Vec::new();
     let warmup = opts.number("warmup", 1)?;
     for run in 0..warmup + opts.number("runs", 5)? {
+        let measured = starter.start(opts.command()?)?;
+        if run >= warmup {
+            values.push(measured);
+        }
+    }
+    Ok(values)
+}
+
+/// Start-ups of the command and of `base` in turns (command, base, command, base …), so that a
+/// machine whose speed drifts slows both alike; after `warmup` unmeasured pairs.
+fn startup_pairs(opts: &Options, base: &str) -> Result<Vec<(Startup, Startup)>> {
+    let mut starter = Starter::new(opts)?;
+    let mut pairs = Vec::new();
+    let warmup = opts.number("warmup", 1)?;
+    for run in 0..warmup + opts.number("runs", 5)? {
+        let app = starter.start(opts.command()?)?;
+        let mut base_command = Command::new(base);
+        base_command.stdin(Stdio::null()).stdout(Stdio::null());
+        let baseline = starter.start(base_command)?;
+        if run >= warmup {
+            pairs.push((app, baseline));
+        }
+    }
+    Ok(pairs)
+}
+
+/// Prints both medians, the median of the pairs' ratios and their spread (lowest and highest).
+fn report_pairs(pairs: &[(Startup, Startup)]) -> Result<()> {
+    let apps: Vec<Startup> = pairs.iter().map(|(a, _)| a.clone()).collect();
+    let bases: Vec<Startup> = pairs.iter().map(|(_, b)| b.clone()).collect();
+    let totals = |runs: &[Startup]| runs.iter().map(|r| r.total).collect::<Vec<f64>>();
+    report(&totals(&apps), "ms")?;
+    let base = median(&totals(&bases)).ok_or("no runs")?;
+    eprintln!(
+        "baseline runs (ms): {}",
+        totals(&bases)
+            .iter()
+            .map(|v| format!("{v:.3}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    println!("baseline_median={base:.3} ms");
+    let ratios: Vec<f64> = pairs.iter().map(|(a, b)| a.total / b.total).collect();
+    let (low, high) = spread(&ratios).ok_or("no runs")?;
+    println!(
+        "ratio_median={:.3} spread={low:.3}..{high:.3}",
+        median(&ratios).ok_or("no runs")?
+    );
+    report_phases(&apps, "phases")?;
+    report_phases(&bases, "baseline_phases")
+}
+
+/// The lowest and the highest value.
+fn spread(values: &[f64]) -> Option<(f64, f64)> {
+    let low = values.iter().copied().reduce(f64::min)?;
+    let high = values.iter().copied().reduce(f64::max)?;
+    Some((low, high))
+}
+
+/// Starts programs one at a time and times each to its marker.
+struct Starter {
+    dir: PathBuf,
+    marker: PathBuf,
+    timeout: Duration,
+}
+
+impl Starter {
+    fn new(opts: &Options) -> Result<Self> {
+        let timeout = Duration::from_secs(opts.number("timeout-s", 60)?);
+        let dir = std::env::temp_dir().join(format!("fe2-bench-startup-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let marker = dir.join("marker");
+        Ok(Self {
+            dir,
+            marker,
+            timeout,
+        })
+    }
+
+    /// One start-up from just before the spawn to the marker, then the process tree is stopped.
+    fn start(&mut self, mut command: Command) -> Result<Startup> {
         // A leftover marker would end the next run at once.
-        let _ = std::fs::remove_file(&marker);
-        let mut command = opts.command()?;
-        command.env(fe2_bench_marker_env(), &marker);
+        let _ = std::fs::remove_file(&self.marker);
+        command.env(fe2_bench_marker_env(), &self.marker);
         let started = epoch_nanos()?;
         let child = command.spawn().map_err(|e| format!("spawn: {e}"))?;
         let mut tree = procs::Tree::new(child);
-        let written = wait_for_marker(&marker, timeout, &mut tree);
+        let written = wait_for_marker(&self.marker, self.timeout, &mut tree);
         tree.stop();
         let (written, timeline) = written?;
-        let total = written.saturating_sub(started) as f64 / 1e6;
-        if run >= warmup {
-            let phases = timeline.map(|t| t.phases(started, written));
-            values.push(Startup { total, phases });
-        }
         // Let the WebKit processes go before the next start.
         std::thread::sleep(Duration::from_millis(500));
+        Ok(Startup {
+            total: written.saturating_sub(started) as f64 / 1e6,
+            phases: timeline.map(|t| t.phases(started, written)),
+        })
     }
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(values)
+}
+
+impl Drop for Starter {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// The marker variable (kept here as text: the tools do not link Tauri).
@@ -396,6 +485,12 @@ fn time(opts: &Options) -> Result<Vec<f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_spread_is_the_lowest_and_the_highest_ratio() {
+        assert_eq!(spread(&[1.3, 1.1, 1.25]), Some((1.1, 1.3)));
+        assert_eq!(spread(&[]), None);
+    }
 
     #[test]
     fn median_of_odd_and_even_counts() {

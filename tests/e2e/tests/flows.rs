@@ -226,7 +226,11 @@ async fn faq_upgrade_previews_to_the_cent_and_leaves_a_pending_order() -> TestRe
     app.session.go_to("#/log").await?;
     let placed = "[data-testid=\"log-entry\"][data-action=\"order_placed\"]";
     let logged = plain(&app.session.text_of(placed).await?);
-    for part in [format!("order: {order_id}"), "gross: 71.59".into(), LEITWEG_ID.into()] {
+    for part in [
+        format!("order: {order_id}"),
+        "gross: 71.59".into(),
+        LEITWEG_ID.into(),
+    ] {
         assert!(logged.contains(&part), "log entry without {part}: {logged}");
     }
     app.session.wait_for(&testid("log-intact")).await?;
@@ -237,7 +241,12 @@ async fn faq_upgrade_previews_to_the_cent_and_leaves_a_pending_order() -> TestRe
     use fe2_license::audit::AuditAction as A;
     assert_eq!(
         actions,
-        [A::AccountAdded, A::DefaultReferenceChanged, A::QuoteRequested, A::OrderPlaced]
+        [
+            A::AccountAdded,
+            A::DefaultReferenceChanged,
+            A::QuoteRequested,
+            A::OrderPlaced
+        ]
     );
     assert!(!std::fs::read_to_string(&file)?.contains(&app.password));
 
