@@ -15,6 +15,11 @@ use tauri::{AppHandle, Runtime, State};
 /// Version, demo mode and data home.
 #[tauri::command]
 pub fn app_info<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> AppInfo {
+    info(&app, &state)
+}
+
+/// What `app_info` answers (also given to the page at start, see `crate::start_data`).
+pub(crate) fn info<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> AppInfo {
     AppInfo {
         version: app.package_info().version.to_string(),
         demo: state.demo,

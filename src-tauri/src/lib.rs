@@ -196,7 +196,8 @@ fn run_app(demo: bool) -> Result<(), Box<dyn std::error::Error>> {
                 app.manage(DemoShop { _shop: shop });
                 demo::exit_on_signal(app.handle().clone());
             }
-            open_main_window(app.handle(), &home)?;
+            let start = start_data(app.handle());
+            open_main_window(app.handle(), &home, &start)?;
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(refresh_in_background(handle, FIRST_LIST_FALLBACK));
             Ok(())
@@ -266,8 +267,26 @@ fn with_plugins(builder: tauri::Builder<Wry>, home: &Home, demo: bool) -> tauri:
     }
 }
 
-/// The main window from tauri.conf.json, with its web view data in the data home.
-fn open_main_window<R: Runtime>(app: &AppHandle<R>, home: &Home) -> tauri::Result<()> {
+/// The page's first data as a script: the cached views, the settings and the app info that the
+/// first `list_licenses`, `get_settings` and `app_info` would answer, so that the first card is
+/// painted without waiting for IPC (docs/performance.md). Only what the service shows: the
+/// same views, verified the same way. The page still asks for them (the background refresh
+/// starts after that answer), and uses these only until the answers arrive.
+fn start_data<R: Runtime>(app: &AppHandle<R>) -> String {
+    let state = app.state::<AppState>();
+    let views = tauri::async_runtime::block_on(state.service.accounts());
+    let data = serde_json::json!({
+        "views": views,
+        "settings": state.service.settings(),
+        "info": commands::info(app, &state),
+    });
+    // JSON is a JavaScript expression; the page checks the shape before it uses it.
+    format!("window.__FE2_START__ = {data};")
+}
+
+/// The main window from tauri.conf.json, with its web view data in the data home and the
+/// page's first data (`start_data`).
+fn open_main_window<R: Runtime>(app: &AppHandle<R>, home: &Home, start: &str) -> tauri::Result<()> {
     let Some(config) = app
         .config()
         .app
@@ -287,6 +306,7 @@ fn open_main_window<R: Runtime>(app: &AppHandle<R>, home: &Home) -> tauri::Resul
         .filter(|_| tauri::is_dev());
     WebviewWindowBuilder::from_config(app, &config)?
         .data_directory(home.webview_dir())
+        .initialization_script(start)
         .on_navigation(move |url| {
             let allowed = navigation::allowed(url, dev_url.as_ref());
             if !allowed {

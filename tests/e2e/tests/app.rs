@@ -91,6 +91,15 @@ async fn with_the_shop_stopped_a_restarted_app_shows_the_cached_license_offline(
     let session = Session::start(&[], Some(home.path())).await?;
     let days_after = session.attr_of(&days_left(EMAIL), "data-days").await?;
     assert_eq!(days_after, days_before, "the cached license");
+    // The app gave the page its cached views before it loaded (no IPC before the first card).
+    let given = session
+        .client
+        .execute(
+            "const s = window.__FE2_START__; return s ? s.views.map(v => v.email) : null;",
+            Vec::new(),
+        )
+        .await?;
+    assert_eq!(given, serde_json::json!([EMAIL]), "the page's start data");
     session.wait_for("[data-testid=\"offline-banner\"]").await?;
     session.screenshot("offline").await?;
     session.end().await

@@ -34,11 +34,37 @@ export function applySettings(settings: Settings): void {
   document.documentElement.lang = locale.lang;
 }
 
+/** What the app puts into the page before it loads (src-tauri `start_data`). */
+interface StartData {
+  views: LicenseView[];
+  settings: Settings;
+  info: AppInfo;
+}
+
+/** The app's start data, when the page has it in the expected shape. */
+function startData(): StartData | null {
+  const data = (window as { __FE2_START__?: unknown }).__FE2_START__;
+  if (!data || typeof data !== 'object') return null;
+  const { views, settings, info } = data as Partial<StartData>;
+  if (!Array.isArray(views) || !settings || typeof settings !== 'object' || !info || typeof info !== 'object') {
+    return null;
+  }
+  return { views, settings, info };
+}
+
 /**
- * Start-up: only commands that answer from memory, so the first paint never waits for the
- * network; afterwards the backend's events keep the list current.
+ * Start-up: the first paint uses the data the app put into the page (no IPC to wait for), and
+ * the commands that answer from memory confirm it; without that data the page waits for them.
+ * Never the network; afterwards the backend's events keep the list current.
  */
 export async function start(): Promise<() => void> {
+  const given = startData();
+  if (given) {
+    applySettings(given.settings);
+    app.info = given.info;
+    app.views = given.views;
+    app.loaded = true;
+  }
   let eventSeen = false;
   const listeners = Promise.allSettled([
     backend.onLicensesUpdated((list) => {
