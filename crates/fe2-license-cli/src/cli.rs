@@ -255,7 +255,9 @@ pub enum ReportFormat {
 #[derive(Debug, Args)]
 pub struct BudgetArgs {
     /// One budget year instead of the current and the next one.
-    #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(2000..=2100))]
+    #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(
+        i64::from(*fe2_license::service::BUDGET_YEARS.start())..=i64::from(*fe2_license::service::BUDGET_YEARS.end())
+    ))]
     pub year: Option<i32>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]

@@ -31,7 +31,7 @@ use view::{sort_views, view};
 
 pub use crate::error::ErrorInfo;
 pub use audit::{AuditReport, OrderNote};
-pub use budget::{AccountBudget, BudgetReport};
+pub use budget::{AccountBudget, BudgetReport, BUDGET_YEARS};
 pub use links::LinkTarget;
 pub use view::{shown_urgency, LicenseView, Verification};
 
