@@ -190,6 +190,25 @@ pub enum Language {
     En,
 }
 
+impl Language {
+    /// A day in Germany (Europe/Berlin) as the app shows it: `01.07.2027`, `1 Jul 2027`.
+    pub fn day(self, at: chrono::DateTime<chrono::Utc>) -> String {
+        let local = at.with_timezone(&chrono_tz::Europe::Berlin);
+        match self {
+            Language::De => local.format("%d.%m.%Y").to_string(),
+            Language::En => local.format("%-d %b %Y").to_string(),
+        }
+    }
+
+    /// An amount in euros as the app shows it: `1.234,56 €`, `€1,234.56`.
+    pub fn euros(self, amount: rust_decimal::Decimal) -> String {
+        match self {
+            Language::De => crate::money::german(amount),
+            Language::En => crate::money::english(amount),
+        }
+    }
+}
+
 /// The user's settings (`config/settings.json`, docs/ipc.md `Settings`). Deserializing needs every
 /// field, so a partial `set_settings` is refused rather than silently reset; files of older
 /// versions are completed by [`load_settings`].

@@ -22,6 +22,8 @@ pub mod atomic_file;
 #[cfg(feature = "client")]
 pub mod cache;
 #[cfg(feature = "client")]
+pub mod calendar;
+#[cfg(feature = "client")]
 pub mod client;
 #[cfg(feature = "client")]
 pub mod config;

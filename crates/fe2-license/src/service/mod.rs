@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 
 mod accounts;
 mod budget;
+mod calendar;
 mod links;
 mod view;
 
@@ -29,6 +30,7 @@ use view::{sort_views, view};
 
 pub use crate::error::ErrorInfo;
 pub use budget::{AccountBudget, BudgetReport};
+pub use calendar::CALENDAR_FILE_NAME;
 pub use links::LinkTarget;
 pub use view::{shown_urgency, LicenseView, Verification};
 
