@@ -3,8 +3,8 @@
 
 use crate::check::{self, CheckResult};
 use crate::cli::{
-    AccountCommand, AddArgs, BudgetArgs, BudgetFormat, CheckArgs, CheckFormat, Command, ExportArgs,
-    ExportFormat, StatusArgs,
+    AccountCommand, AddArgs, BudgetArgs, BudgetFormat, CalendarArgs, CheckArgs, CheckFormat,
+    Command, ExportArgs, ExportFormat, StatusArgs,
 };
 use crate::snapshot::{Problem, Snapshot, Trust};
 use crate::thresholds::Limits;
@@ -84,6 +84,7 @@ async fn run_on_service(command: Command, clock: Arc<dyn Clock>) -> Result<Outco
         Command::Check(args) => check(clock.clone(), args).await?,
         Command::Export(args) => export(&service, clock.as_ref(), args).await?,
         Command::Budget(args) => budget(&service, args).await?,
+        Command::Calendar(args) => calendar(&service, args).await?,
     };
     outcome.warnings.splice(0..0, warnings);
     Ok(outcome)
@@ -371,6 +372,26 @@ async fn budget(service: &Service, args: BudgetArgs) -> Result<Outcome> {
         BudgetFormat::Csv => budget::csv(&reports),
         BudgetFormat::Json => budget::json(&reports),
     };
+    Ok(Outcome::ok(deliver(text, args.report.output.as_deref())?))
+}
+
+/// `calendar`: the accounts and their catalogs refreshed (unless offline) within one deadline,
+/// then the core's calendar file from the licenses and the cached catalogs.
+async fn calendar(service: &Service, args: CalendarArgs) -> Result<Outcome> {
+    let deadline = refresh_until(args.report.offline, args.report.timeout_secs);
+    let snapshots = gather(service, None, deadline, args.report.timeout_secs).await?;
+    if let Some(deadline) = deadline {
+        let mut fetches = tokio::task::JoinSet::new();
+        for email in snapshots.into_iter().map(|s| s.email) {
+            let service = service.clone();
+            // A catalog that does not come leaves the cached one: the amounts say so.
+            fetches.spawn(async move {
+                let _ = tokio::time::timeout_at(deadline, service.catalog(&email)).await;
+            });
+        }
+        fetches.join_all().await;
+    }
+    let text = service.calendar().await?;
     Ok(Outcome::ok(deliver(text, args.report.output.as_deref())?))
 }
 

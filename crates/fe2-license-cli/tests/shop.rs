@@ -69,6 +69,38 @@ fn with_app_service<F: std::future::Future>(
         })
 }
 
+/// Changes the persons of OK_EMAIL's license through the core service, as the app places a
+/// change (preview, then switch with its gross); returns the outcome and the license after it.
+fn switch_persons(
+    home: &Path,
+    persons: impl FnOnce(u32) -> u32 + Send + 'static,
+) -> (
+    fe2_license::model::SwitchOutcome,
+    fe2_license::model::License,
+) {
+    use fe2_license::model::RequestedItem;
+    with_app_service(home, |service| async move {
+        let license = service.account(OK_EMAIL).await.unwrap().license.unwrap();
+        let items = [RequestedItem::new(
+            "fe2-persons",
+            persons(license.quantity("fe2-persons")),
+        )];
+        let preview = service.preview(OK_EMAIL, &items).await.unwrap();
+        let outcome = service
+            .switch_quantities(
+                OK_EMAIL,
+                &items,
+                preview.quote.setup_fee.gross,
+                None,
+                &preview.idempotency_key,
+            )
+            .await
+            .unwrap();
+        let license = service.account(OK_EMAIL).await.unwrap().license.unwrap();
+        (outcome, license)
+    })
+}
+
 /// The keychain user of an account, as the core names it.
 fn keychain_user(email: &str, shop: &Shop) -> String {
     fe2_license::secrets::entry_user(email, &shop.addr)
@@ -530,29 +562,11 @@ fn an_account_added_by_the_cli_is_seen_by_the_app_service_and_back() {
 #[ignore = "needs a Secret Service: run by scripts/test.sh"]
 fn budget_prices_the_renewal_and_lists_the_years_switch_order() {
     use fe2_license::budget::budget_year_of;
-    use fe2_license::model::RequestedItem;
     let setup = Setup::new();
     let shop = setup.shop();
     add(setup.path(), shop, OK_EMAIL, OK_PASSWORD);
     // An upgrade through the core service, placed as the app places it.
-    let outcome = with_app_service(setup.path(), |service| async move {
-        let license = service.account(OK_EMAIL).await.unwrap().license.unwrap();
-        let items = [RequestedItem::new(
-            "fe2-persons",
-            license.quantity("fe2-persons") + 5,
-        )];
-        let preview = service.preview(OK_EMAIL, &items).await.unwrap();
-        service
-            .switch_quantities(
-                OK_EMAIL,
-                &items,
-                preview.quote.setup_fee.gross,
-                None,
-                &preview.idempotency_key,
-            )
-            .await
-            .unwrap()
-    });
+    let (outcome, _) = switch_persons(setup.path(), |persons| persons + 5);
     let order = outcome.order.expect("an upgrade with a fee is an order");
     let renewal = outcome.quote.next_renewal.expect("a priced renewal");
     let budget_of = |year: i32, offline: bool| -> serde_json::Value {
@@ -614,4 +628,91 @@ fn budget_prices_the_renewal_and_lists_the_years_switch_order() {
     let bad = setup.run(&["budget", "--year", "99999"]);
     assert_eq!(bad.code, 1, "{}", bad.stderr);
     assert!(bad.stderr.contains("99999"), "{}", bad.stderr);
+}
+
+/// One property's value of a parsed component, as written (TEXT escapes kept).
+fn ics_value<'a>(properties: &'a [ical::property::Property], name: &str) -> &'a str {
+    properties
+        .iter()
+        .find(|p| p.name == name)
+        .and_then(|p| p.value.as_deref())
+        .unwrap_or_else(|| panic!("no {name}"))
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test.sh"]
+fn calendar_has_the_renewal_with_its_amount_and_the_scheduled_change() {
+    use chrono_tz::Europe::Berlin;
+    let setup = Setup::new();
+    let shop = setup.shop();
+    add(setup.path(), shop, OK_EMAIL, OK_PASSWORD);
+    // A downgrade through the core service: a scheduled change at the period end.
+    let (outcome, license) = switch_persons(setup.path(), |persons| persons - 1);
+    let renewal = outcome.quote.next_renewal.expect("a priced renewal");
+    assert_eq!(license.scheduled_changes.len(), 1, "{license:?}");
+    let file = setup.path().join("fe2.ics");
+    let file_text = file.display().to_string();
+    let export = |offline: bool| {
+        let mut args = vec!["calendar", "--output", file_text.as_str()];
+        if offline {
+            args.push("--offline");
+        }
+        let run = setup.run(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut parser = ical::IcalParser::new(text.as_bytes());
+        parser.next().expect("a calendar").expect("it parses")
+    };
+
+    let online = export(false);
+    assert_eq!(online.events.len(), 2);
+    let day =
+        |at: chrono::DateTime<chrono::Utc>| at.with_timezone(&Berlin).format("%Y%m%d").to_string();
+    let term = online
+        .events
+        .iter()
+        .find(|e| ics_value(&e.properties, "SUMMARY").starts_with("FE2-Lizenz verlängert sich"))
+        .expect("the renewal");
+    assert_eq!(ics_value(&term.properties, "DTSTART"), day(renewal.date));
+    // The renewal with the downgrade applied, to the cent, as the shop prices it.
+    let gross = fe2_license::money::german(renewal.gross).replace(',', "\\,");
+    let description = ics_value(&term.properties, "DESCRIPTION");
+    assert!(
+        description.contains(&format!("Brutto: {gross}")),
+        "{description}"
+    );
+    let triggers: Vec<&str> = term
+        .alarms
+        .iter()
+        .map(|a| ics_value(&a.properties, "TRIGGER"))
+        .collect();
+    assert_eq!(triggers, ["-P30D", "-P14D"]);
+    let change = online
+        .events
+        .iter()
+        .find(|e| ics_value(&e.properties, "SUMMARY").starts_with("FE2-Änderung wirksam"))
+        .expect("the scheduled change");
+    assert_eq!(
+        ics_value(&change.properties, "DTSTART"),
+        day(license.scheduled_changes[0].effective_date)
+    );
+
+    // Offline, later: the same events under the same UIDs.
+    let offline = export(true);
+    let uids = |c: &ical::parser::ical::component::IcalCalendar| -> Vec<String> {
+        c.events
+            .iter()
+            .map(|e| ics_value(&e.properties, "UID").to_string())
+            .collect()
+    };
+    assert_eq!(uids(&offline), uids(&online));
+    assert_ne!(uids(&online)[0], uids(&online)[1]);
+
+    // A file that cannot be written is an error with the path, exit 1.
+    let blocked = setup.path().join("fe2.ics").join("x.ics");
+    let blocked_text = blocked.display().to_string();
+    let bad = setup.run(&["calendar", "--offline", "--output", &blocked_text]);
+    assert_eq!(bad.code, 1, "{}", bad.stderr);
+    assert!(bad.stderr.contains("x.ics"), "{}", bad.stderr);
 }
