@@ -21,7 +21,8 @@ macro_rules! with_commands {
             open_link,
             get_settings,
             set_settings,
-            budget
+            budget,
+            export_calendar
         )
     };
 }

@@ -224,3 +224,11 @@ pub async fn set_settings<R: Runtime>(
 pub async fn budget(state: State<'_, AppState>, year: Option<i32>) -> IpcResult<Vec<BudgetReport>> {
     Ok(state.service.budget(year, false).await?)
 }
+
+/// Saves the calendar file of every license (docs/domain.md, Calendar file) from the data in
+/// memory, in the Downloads folder (below `FE2_LICENSE_HOME`: `data/exports`), and returns
+/// its path: the app has no save dialog.
+#[tauri::command]
+pub async fn export_calendar(state: State<'_, AppState>) -> IpcResult<String> {
+    Ok(state.service.save_calendar().await?.display().to_string())
+}

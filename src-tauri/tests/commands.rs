@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{files_below, harness, invoke, EMAIL, PASSWORD};
+use common::{files_below, harness, invoke, signed_in_harness, EMAIL, PASSWORD};
 use fe2_license::SystemClock;
 use fe2_license_manager::{builder, AppState, COMMANDS};
 use serde_json::{json, Value};
@@ -233,14 +233,36 @@ fn the_capability_allows_the_main_window_only() {
 }
 
 #[test]
+fn export_calendar_saves_the_file_below_the_data_home_and_returns_its_path() {
+    let h = signed_in_harness();
+    let path = invoke(&h.main, "export_calendar", json!({}))
+        .unwrap_or_else(|e| panic!("export_calendar: {e}"));
+    let expected = h
+        .home
+        .path()
+        .join("data")
+        .join("exports")
+        .join(fe2_license::service::CALENDAR_FILE_NAME);
+    assert_eq!(path, expected.display().to_string());
+    let text = std::fs::read_to_string(&expected).unwrap();
+    assert!(text.starts_with("BEGIN:VCALENDAR\r\n"), "{text}");
+    assert!(
+        text.contains("BEGIN:VEVENT") && text.contains("TRIGGER:-P30D"),
+        "{text}"
+    );
+    // Again: the same file replaced, nothing else written beside it.
+    invoke(&h.main, "export_calendar", json!({})).unwrap();
+    let beside: Vec<_> = std::fs::read_dir(expected.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(beside.len(), 1, "{beside:?}");
+}
+
+#[test]
 fn budget_prices_the_next_renewal_from_the_shop_and_refuses_a_year_out_of_range() {
-    let h = harness();
-    invoke(
-        &h.main,
-        "add_account",
-        json!({ "shopUrl": h.shop.base_url(), "email": EMAIL, "password": PASSWORD }),
-    )
-    .unwrap_or_else(|e| panic!("add_account: {e}"));
+    let h = signed_in_harness();
     let license: fe2_license::model::License = serde_json::from_value(
         invoke(&h.main, "list_licenses", json!({})).unwrap()[0]["license"].clone(),
     )

@@ -111,6 +111,8 @@ export const openLink = (email: string, target: LinkTarget, id?: number | string
 export const getSettings = () => call<Settings>('get_settings');
 /** The budget years: `year`, or the current and the next one (figures from the core). */
 export const budget = (year: number | null) => call<BudgetReport[]>('budget', { year });
+/** Saves the calendar file of every license (Downloads folder); returns its path. */
+export const exportCalendar = () => call<string>('export_calendar');
 /** Saves settings and returns what is in force. */
 export const setSettings = (settings: Settings) => call<Settings>('set_settings', { settings });
 
