@@ -531,12 +531,13 @@ fn link_id() -> BoxedStrategy<Value> {
 
 /// Settings with bad or missing fields.
 /// The fields of docs/ipc.md `Settings`.
-const SETTINGS_FIELDS: [&str; 5] = [
+const SETTINGS_FIELDS: [&str; 6] = [
     "language",
     "warning_days",
     "critical_days",
     "notifications",
     "autostart",
+    "renewal_reminder_days",
 ];
 
 fn settings() -> BoxedStrategy<Value> {
@@ -563,36 +564,62 @@ fn settings() -> BoxedStrategy<Value> {
         field(days().boxed()),
         field(flag().boxed()),
         field(flag().boxed()),
+        field(days().boxed()),
     )
-        .prop_map(|(language, warning, critical, notifications, autostart)| {
-            let mut object = Map::new();
-            let values = [language, warning, critical, notifications, autostart];
-            for (name, value) in SETTINGS_FIELDS.into_iter().zip(values) {
-                if let Some(value) = value {
-                    object.insert(name.into(), value);
+        .prop_map(
+            |(language, warning, critical, notifications, autostart, reminder)| {
+                let mut object = Map::new();
+                let values = [
+                    language,
+                    warning,
+                    critical,
+                    notifications,
+                    autostart,
+                    reminder,
+                ];
+                for (name, value) in SETTINGS_FIELDS.into_iter().zip(values) {
+                    if let Some(value) = value {
+                        object.insert(name.into(), value);
+                    }
                 }
-            }
-            Value::Object(object)
-        });
+                Value::Object(object)
+            },
+        );
     // Whole valid objects are rare among the random ones: give them their own share.
     let valid = (
         prop::sample::select(vec!["de", "en"]),
         (0i64..=366).prop_flat_map(|warning| (Just(warning), 0..=warning)),
         any::<bool>(),
         any::<bool>(),
+        0i64..=366,
     )
         .prop_map(
-            |(language, (warning, critical), notifications, autostart)| {
+            |(language, (warning, critical), notifications, autostart, reminder)| {
                 json!({
                     "language": language,
                     "warning_days": warning,
                     "critical_days": critical,
                     "notifications": notifications,
                     "autostart": autostart,
+                    "renewal_reminder_days": reminder,
                 })
             },
         );
-    prop_oneof![4 => object, 1 => valid, 1 => any_json()].boxed()
+    // Whole objects with one value out of range: the core's validation, not serde, refuses them.
+    let out_of_range = (
+        valid.clone(),
+        prop::sample::select(vec![
+            ("renewal_reminder_days", json!(-1)),
+            ("renewal_reminder_days", json!(367)),
+            ("warning_days", json!(367)),
+            ("critical_days", json!(-1)),
+        ]),
+    )
+        .prop_map(|(mut settings, (field, value))| {
+            settings[field] = value;
+            settings
+        });
+    prop_oneof![4 => object, 1 => valid, 1 => out_of_range, 1 => any_json()].boxed()
 }
 
 /// Fields nobody asked for: snake_case spellings of real names, prototype keys, random keys.

@@ -50,6 +50,7 @@ export function view(license: License | null, over: Partial<LicenseView> = {}): 
     days_left: 183,
     usable: true,
     urgency: 'ok',
+    renewal_reminder: null,
     ...over,
   };
 }
@@ -100,6 +101,6 @@ export const downgradeQuote: Quote = {
 };
 
 /** Default settings, German. */
-export const settingsDe: Settings = { language: 'de', warning_days: 30, critical_days: 14, notifications: true, autostart: false };
+export const settingsDe: Settings = { language: 'de', warning_days: 30, critical_days: 14, notifications: true, autostart: false, renewal_reminder_days: 90 };
 /** The same in English. */
 export const settingsEn: Settings = { ...settingsDe, language: 'en' };

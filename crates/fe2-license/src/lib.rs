@@ -14,6 +14,7 @@ pub mod model;
 pub mod money;
 pub mod pricing;
 pub mod reference;
+pub mod reminder;
 
 #[cfg(feature = "client")]
 pub mod alerts;

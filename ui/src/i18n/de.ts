@@ -70,6 +70,8 @@ export const de = {
   'card.renews': 'Nächste Verlängerung',
   'card.ends': 'Endet am',
   'card.trialEnds': 'Testphase endet am',
+  'card.renewalReminder': 'Verlängerung am {date}: {gross} brutto',
+  'card.renewalReminderDate': 'Verlängerung am {date}',
   'card.expiry': 'Gültig bis',
 
   'days.one': '{n} Tag',
@@ -277,6 +279,8 @@ export const de = {
   'settings.criticalDays': 'Kritisch ab (Tage vor Ablauf)',
   'settings.notifications': 'Desktop-Benachrichtigungen',
   'settings.autostart': 'Beim Anmelden automatisch starten',
+  'settings.reminderDays': 'An Verlängerung erinnern (Tage vorher, 0 = aus)',
+  'settings.reminderNotInteger': 'Bitte für die Erinnerung eine ganze Zahl von 0 bis 366 eingeben.',
   'settings.save': 'Speichern',
   'settings.saved': 'Gespeichert.',
   'settings.notInteger': 'Bitte ganze Zahlen von 0 bis 365 eingeben.',

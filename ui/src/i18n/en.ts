@@ -70,6 +70,8 @@ export const en = {
   'card.renews': 'Next renewal',
   'card.ends': 'Ends on',
   'card.trialEnds': 'Trial ends on',
+  'card.renewalReminder': 'Renewal on {date}: {gross} gross',
+  'card.renewalReminderDate': 'Renewal on {date}',
   'card.expiry': 'Valid until',
 
   'days.one': '{n} day',
@@ -276,6 +278,8 @@ export const en = {
   'settings.criticalDays': 'Critical from (days before expiry)',
   'settings.notifications': 'Desktop notifications',
   'settings.autostart': 'Start automatically at sign-in',
+  'settings.reminderDays': 'Remind of a renewal (days before, 0 = off)',
+  'settings.reminderNotInteger': 'Please enter a whole number from 0 to 366 for the reminder.',
   'settings.save': 'Save',
   'settings.saved': 'Saved.',
   'settings.notInteger': 'Please enter whole numbers from 0 to 365.',

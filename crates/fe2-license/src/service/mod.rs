@@ -195,11 +195,10 @@ impl Service {
         self.read_unread_secrets().await;
         let now = self.inner.clock.now();
         let state = self.state();
-        let thresholds = state.settings.thresholds();
         let mut views: Vec<LicenseView> = state
             .accounts
             .values()
-            .map(|a| view(a, now, &thresholds))
+            .map(|a| view(a, now, &state.settings))
             .collect();
         drop(state);
         sort_views(&mut views);
