@@ -198,6 +198,8 @@ impl Context<'_> {
             event.ends(next);
         }
         for days in self.alarms {
+            // The crate writes a chrono duration in seconds (`-PT2592000S`); calendars show a
+            // whole-day trigger (`-P30D`) as "30 days before", so the TRIGGER is replaced.
             event.alarm(
                 Alarm::display(&summary, chrono::Duration::zero())
                     .append_property(Property::new("TRIGGER", trigger(*days)))
