@@ -199,10 +199,14 @@ impl Context<'_> {
         }
         for days in self.alarms {
             // The crate writes a chrono duration in seconds (`-PT2592000S`); calendars show a
-            // whole-day trigger (`-P30D`) as "30 days before", so the TRIGGER is replaced.
+            // whole-day trigger (`-P30D`) as "30 days before", so the TRIGGER is replaced. It
+            // also writes a random UID and the system clock's DTSTAMP into any component that
+            // lacks them, so the alarm gets the event's (an alarm UID as RFC 9074 allows).
             event.alarm(
                 Alarm::display(&summary, chrono::Duration::zero())
                     .append_property(Property::new("TRIGGER", trigger(*days)))
+                    .uid(&format!("{uid}-alarm{days}"))
+                    .timestamp(self.stamp.now)
                     .done(),
             );
         }

@@ -146,6 +146,22 @@ fn every_license_has_its_events_with_days_summaries_and_alarms() {
 }
 
 #[test]
+fn the_same_data_at_the_same_time_gives_the_same_file() {
+    // Nothing random and nothing from the system clock, alarms included.
+    let settings = Settings::default();
+    let now = at("2025-10-01T09:00:00Z");
+    let text = calendar(&accounts(), &settings, now);
+    assert_eq!(text, calendar(&accounts(), &settings, now));
+    for event in parse(&text).events {
+        let uid = value(&event.properties, "UID");
+        for alarm in &event.alarms {
+            assert!(value(&alarm.properties, "UID").starts_with(&uid));
+            assert_eq!(value(&alarm.properties, "DTSTAMP"), "20251001T090000Z");
+        }
+    }
+}
+
+#[test]
 fn uids_are_stable_across_exports_and_distinct_between_events() {
     let settings = Settings::default();
     let first = parse(&calendar(
