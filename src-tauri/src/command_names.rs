@@ -23,7 +23,8 @@ macro_rules! with_commands {
             set_settings,
             budget,
             audit_log,
-            set_default_reference
+            set_default_reference,
+            export_calendar
         )
     };
 }

@@ -251,3 +251,11 @@ pub async fn set_default_reference<R: Runtime>(
     publish::changed(&app, &state).await;
     Ok(view)
 }
+
+/// Saves the calendar file of every license (docs/domain.md, Calendar file) from the data in
+/// memory, in the Downloads folder (below `FE2_LICENSE_HOME`: `data/exports`), and returns
+/// its path: the app has no save dialog.
+#[tauri::command]
+pub async fn export_calendar(state: State<'_, AppState>) -> IpcResult<String> {
+    Ok(state.service.save_calendar().await?.display().to_string())
+}

@@ -2,7 +2,7 @@
 //! `refresh-state` events (docs/ipc.md), the tray icon and the desktop notifications.
 
 use crate::{tray, AppState};
-use fe2_license::alerts::{self, Alert};
+use fe2_license::alerts::{self, Alert, Reminder};
 use fe2_license::config::Language;
 use fe2_license::expiry::Urgency;
 use fe2_license::service::{LicenseView, RefreshState};
@@ -49,7 +49,8 @@ pub fn announce<R: Runtime>(app: &AppHandle<R>, state: &AppState, views: &[Licen
 }
 
 /// Shows a desktop notification per license that entered the warning or critical window
-/// (once per day and license, remembered by the core); silent without a notification service.
+/// (once per day and license, remembered by the core) and per renewal reminder (once per
+/// license and renewal date); silent without a notification service.
 fn notify<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,
@@ -63,15 +64,16 @@ fn notify<R: Runtime>(
     {
         return;
     }
-    let alerts = match alerts::due(state.service.home(), views, state.clock.now()) {
-        Ok(alerts) => alerts,
-        Err(e) => {
-            log::warn!("cannot decide on expiry notifications: {e}");
-            return;
-        }
-    };
-    for alert in alerts {
-        let (title, body) = alert_text(&alert, language);
+    let mut texts = Vec::new();
+    match alerts::due(state.service.home(), views, state.clock.now()) {
+        Ok(alerts) => texts.extend(alerts.iter().map(|a| alert_text(a, language))),
+        Err(e) => log::warn!("cannot decide on expiry notifications: {e}"),
+    }
+    match alerts::reminders_due(state.service.home(), views) {
+        Ok(reminders) => texts.extend(reminders.iter().map(|r| reminder_text(r, language))),
+        Err(e) => log::warn!("cannot decide on renewal reminders: {e}"),
+    }
+    for (title, body) in texts {
         let app = app.clone();
         // Showing talks to the desktop's notification service, which may be slow or missing.
         tauri::async_runtime::spawn_blocking(move || {
@@ -80,6 +82,29 @@ fn notify<R: Runtime>(
             }
         });
     }
+}
+
+/// Title and text of a renewal reminder: the date and, with a cached catalog, the gross amount.
+fn reminder_text(reminder: &Reminder, language: Language) -> (String, String) {
+    let (title, renewal_on, gross_word) = match language {
+        Language::De => (
+            "FE2-Lizenz verlängert sich bald",
+            "Verlängerung am",
+            "brutto",
+        ),
+        Language::En => ("FE2 license renews soon", "renewal on", "gross"),
+    };
+    let head = format!(
+        "{} ({}): {renewal_on} {}",
+        reminder.name,
+        reminder.email,
+        language.day(reminder.date)
+    );
+    let body = match reminder.gross {
+        Some(gross) => format!("{head}: {} {gross_word}", language.euros(gross)),
+        None => head,
+    };
+    (title.to_string(), body)
 }
 
 /// Title and text of an expiry notification.

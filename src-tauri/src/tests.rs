@@ -5,20 +5,14 @@ use super::*;
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::{harness, invoke, Harness, EMAIL, PASSWORD};
+use common::{harness, invoke, signed_in_harness, Harness, EMAIL, PASSWORD};
 use serde_json::json;
 use std::sync::mpsc;
 use tauri::Listener;
 
 #[test]
 fn links_open_only_on_the_accounts_hosts() {
-    let h = harness();
-    invoke(
-        &h.main,
-        "add_account",
-        json!({ "shopUrl": h.shop.base_url(), "email": EMAIL, "password": PASSWORD }),
-    )
-    .unwrap_or_else(|e| panic!("add_account: {e}"));
+    let h = signed_in_harness();
     let service = &h.app.state::<AppState>().service;
     let shop_page = format!("{}/mein-konto/", h.shop.base_url());
     assert_eq!(

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{files_below, harness, invoke, EMAIL, PASSWORD};
+use common::{files_below, harness, invoke, signed_in_harness, EMAIL, PASSWORD};
 use fe2_license::SystemClock;
 use fe2_license_manager::{builder, AppState, COMMANDS};
 use serde_json::{json, Value};
@@ -13,18 +13,6 @@ use std::sync::{mpsc, Arc};
 use std::time::Duration;
 use tauri::test::mock_builder;
 use tauri::{Listener, Manager, WebviewWindowBuilder};
-
-/// A harness with the demo account added.
-fn signed_in() -> common::Harness {
-    let h = harness();
-    invoke(
-        &h.main,
-        "add_account",
-        json!({ "shopUrl": h.shop.base_url(), "email": EMAIL, "password": PASSWORD }),
-    )
-    .unwrap_or_else(|e| panic!("add_account: {e}"));
-    h
-}
 
 #[test]
 fn a_wrong_password_is_invalid_credentials_and_writes_nothing() {
@@ -110,15 +98,17 @@ fn settings_are_saved_and_validated() {
         invoke(&h.main, "get_settings", json!({})).unwrap_or_else(|e| panic!("get: {e}"));
     assert_eq!(defaults["language"], "de");
     assert_eq!(defaults["warning_days"], 30);
+    assert_eq!(defaults["renewal_reminder_days"], 90);
     let wanted = json!({ "language": "en", "warning_days": 40, "critical_days": 10,
-                         "notifications": false, "autostart": false });
+                         "notifications": false, "autostart": false,
+                         "renewal_reminder_days": 60 });
     assert_eq!(
         invoke(&h.main, "set_settings", json!({ "settings": wanted })),
         Ok(wanted.clone())
     );
     assert_eq!(invoke(&h.main, "get_settings", json!({})), Ok(wanted));
     let bad = json!({ "language": "de", "warning_days": 5, "critical_days": 10,
-                      "notifications": true, "autostart": false });
+                      "notifications": true, "autostart": false, "renewal_reminder_days": 90 });
     let error = invoke(&h.main, "set_settings", json!({ "settings": bad }))
         .expect_err("critical > warning");
     assert_eq!(error["code"], "bad_request");
@@ -245,8 +235,36 @@ fn the_capability_allows_the_main_window_only() {
 }
 
 #[test]
+fn export_calendar_saves_the_file_below_the_data_home_and_returns_its_path() {
+    let h = signed_in_harness();
+    let path = invoke(&h.main, "export_calendar", json!({}))
+        .unwrap_or_else(|e| panic!("export_calendar: {e}"));
+    let expected = h
+        .home
+        .path()
+        .join("data")
+        .join("exports")
+        .join(fe2_license::service::CALENDAR_FILE_NAME);
+    assert_eq!(path, expected.display().to_string());
+    let text = std::fs::read_to_string(&expected).unwrap();
+    assert!(text.starts_with("BEGIN:VCALENDAR\r\n"), "{text}");
+    assert!(
+        text.contains("BEGIN:VEVENT") && text.contains("TRIGGER:-P30D"),
+        "{text}"
+    );
+    // Again: the same file replaced, nothing else written beside it.
+    invoke(&h.main, "export_calendar", json!({})).unwrap();
+    let beside: Vec<_> = std::fs::read_dir(expected.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(beside.len(), 1, "{beside:?}");
+}
+
+#[test]
 fn budget_prices_the_next_renewal_from_the_shop_and_refuses_a_year_out_of_range() {
-    let h = signed_in();
+    let h = signed_in_harness();
     let license: fe2_license::model::License = serde_json::from_value(
         invoke(&h.main, "list_licenses", json!({})).unwrap()[0]["license"].clone(),
     )
@@ -291,7 +309,7 @@ fn budget_prices_the_next_renewal_from_the_shop_and_refuses_a_year_out_of_range(
 
 #[test]
 fn a_default_reference_is_checked_kept_and_in_the_audit_log() {
-    let h = signed_in();
+    let h = signed_in_harness();
     let refused = invoke(
         &h.main,
         "set_default_reference",

@@ -531,12 +531,13 @@ fn link_id() -> BoxedStrategy<Value> {
 
 /// Settings with bad or missing fields.
 /// The fields of docs/ipc.md `Settings`.
-const SETTINGS_FIELDS: [&str; 5] = [
+const SETTINGS_FIELDS: [&str; 6] = [
     "language",
     "warning_days",
     "critical_days",
     "notifications",
     "autostart",
+    "renewal_reminder_days",
 ];
 
 fn settings() -> BoxedStrategy<Value> {
@@ -563,36 +564,62 @@ fn settings() -> BoxedStrategy<Value> {
         field(days().boxed()),
         field(flag().boxed()),
         field(flag().boxed()),
+        field(days().boxed()),
     )
-        .prop_map(|(language, warning, critical, notifications, autostart)| {
-            let mut object = Map::new();
-            let values = [language, warning, critical, notifications, autostart];
-            for (name, value) in SETTINGS_FIELDS.into_iter().zip(values) {
-                if let Some(value) = value {
-                    object.insert(name.into(), value);
+        .prop_map(
+            |(language, warning, critical, notifications, autostart, reminder)| {
+                let mut object = Map::new();
+                let values = [
+                    language,
+                    warning,
+                    critical,
+                    notifications,
+                    autostart,
+                    reminder,
+                ];
+                for (name, value) in SETTINGS_FIELDS.into_iter().zip(values) {
+                    if let Some(value) = value {
+                        object.insert(name.into(), value);
+                    }
                 }
-            }
-            Value::Object(object)
-        });
+                Value::Object(object)
+            },
+        );
     // Whole valid objects are rare among the random ones: give them their own share.
     let valid = (
         prop::sample::select(vec!["de", "en"]),
         (0i64..=366).prop_flat_map(|warning| (Just(warning), 0..=warning)),
         any::<bool>(),
         any::<bool>(),
+        0i64..=366,
     )
         .prop_map(
-            |(language, (warning, critical), notifications, autostart)| {
+            |(language, (warning, critical), notifications, autostart, reminder)| {
                 json!({
                     "language": language,
                     "warning_days": warning,
                     "critical_days": critical,
                     "notifications": notifications,
                     "autostart": autostart,
+                    "renewal_reminder_days": reminder,
                 })
             },
         );
-    prop_oneof![4 => object, 1 => valid, 1 => any_json()].boxed()
+    // Whole objects with one value out of range: the core's validation, not serde, refuses them.
+    let out_of_range = (
+        valid.clone(),
+        prop::sample::select(vec![
+            ("renewal_reminder_days", json!(-1)),
+            ("renewal_reminder_days", json!(367)),
+            ("warning_days", json!(367)),
+            ("critical_days", json!(-1)),
+        ]),
+    )
+        .prop_map(|(mut settings, (field, value))| {
+            settings[field] = value;
+            settings
+        });
+    prop_oneof![4 => object, 1 => valid, 1 => out_of_range, 1 => any_json()].boxed()
 }
 
 /// Fields nobody asked for: snake_case spellings of real names, prototype keys, random keys.
@@ -747,9 +774,8 @@ fn door(cmd: &str, mode: Mode, shop: u16, closed: u16) -> (BoxedStrategy<Value>,
         Mode::SignedIn => prop_oneof![3 => bad_email(), 1 => unknown_email()].boxed(),
     };
     match cmd {
-        "app_info" | "list_licenses" | "refresh_all" | "get_settings" | "audit_log" => {
-            (args(vec![]), Anything)
-        }
+        "app_info" | "list_licenses" | "refresh_all" | "get_settings" | "audit_log"
+        | "export_calendar" => (args(vec![]), Anything),
         "refresh" | "remove_account" | "license_details" | "get_catalog" => {
             (args(vec![arg("email", other_email())]), RefusalOnly)
         }
@@ -1037,8 +1063,15 @@ fn fuzz(cmd: &str, mode: Mode) -> Tally {
             before.remove(settings_file.parent().unwrap_or(Path::new("/")));
             prop_assert!(before == after, "{} wrote more than the settings", cmd);
         } else {
+            // The calendar is the one file export_calendar writes (with its directories).
+            let exports = h.home.path().join("data").join("exports");
+            let calendar = |path: &PathBuf| {
+                cmd == "export_calendar"
+                    && (path.starts_with(&exports) || exports.starts_with(path))
+            };
             let changed: Vec<&PathBuf> = after
                 .iter()
+                .filter(|(path, _)| !calendar(path))
                 .filter(|(path, bytes)| files.get(*path) != Some(*bytes))
                 .map(|(path, _)| path)
                 .chain(files.keys().filter(|path| !after.contains_key(*path)))
@@ -1116,6 +1149,7 @@ without_account! {
     no_account_budget => "budget",
     no_account_audit_log => "audit_log",
     no_account_set_default_reference => "set_default_reference",
+    no_account_export_calendar => "export_calendar",
 }
 
 /// What the answers must include, so that the cases reached the checks they are meant for.
@@ -1123,7 +1157,8 @@ fn expect_without_account(cmd: &str, tally: &Tally) {
     let total = tally.ok + tally.refusals.values().sum::<usize>();
     assert_eq!(total, cases() as usize, "{cmd}: {tally:?}");
     match cmd {
-        "app_info" | "list_licenses" | "refresh_all" | "get_settings" | "audit_log" => {
+        "app_info" | "list_licenses" | "refresh_all" | "get_settings" | "audit_log"
+        | "export_calendar" => {
             assert_eq!(tally.ok, total, "{cmd} takes no arguments: {tally:?}")
         }
         "add_account" => {
@@ -1206,6 +1241,7 @@ fn every_command_is_fuzzed() {
         "get_settings",
         "set_settings",
         "audit_log",
+        "export_calendar",
     ];
     let with_account: BTreeSet<&str> = SIGNED_IN.iter().copied().collect();
     let need_account: BTreeSet<&str> = listed

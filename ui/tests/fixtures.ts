@@ -51,6 +51,7 @@ export function view(license: License | null, over: Partial<LicenseView> = {}): 
     usable: true,
     urgency: 'ok',
     default_reference: null,
+    renewal_reminder: null,
     ...over,
   };
 }
@@ -101,6 +102,6 @@ export const downgradeQuote: Quote = {
 };
 
 /** Default settings, German. */
-export const settingsDe: Settings = { language: 'de', warning_days: 30, critical_days: 14, notifications: true, autostart: false };
+export const settingsDe: Settings = { language: 'de', warning_days: 30, critical_days: 14, notifications: true, autostart: false, renewal_reminder_days: 90 };
 /** The same in English. */
 export const settingsEn: Settings = { ...settingsDe, language: 'en' };

@@ -25,6 +25,27 @@ test('saving English switches the language at once', async () => {
   await fireEvent.click(screen.getByTestId('settings-save'));
   await waitFor(() => expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Settings'));
   expect(calls.find((c) => c.cmd === 'set_settings')?.args).toEqual({
-    settings: { language: 'en', warning_days: 45, critical_days: 14, notifications: true, autostart: false },
+    settings: { language: 'en', warning_days: 45, critical_days: 14, notifications: true, autostart: false, renewal_reminder_days: 90 },
+  });
+});
+
+test('the renewal reminder days are saved with the other settings and checked', async () => {
+  const { calls, count } = mountApp({
+    hash: '#/settings',
+    handlers: { set_settings: (args: Record<string, unknown>) => args.settings },
+  });
+  const reminder = (await screen.findByTestId('settings-reminder-days')) as HTMLInputElement;
+  expect(reminder.value).toBe('90');
+  await fireEvent.input(reminder, { target: { value: '367' } });
+  await fireEvent.click(screen.getByTestId('settings-save'));
+  expect(screen.getByTestId('validation-error').textContent).toBe(
+    'Bitte für die Erinnerung eine ganze Zahl von 0 bis 366 eingeben.',
+  );
+  expect(count('set_settings')).toBe(0);
+  await fireEvent.input(reminder, { target: { value: '120' } });
+  await fireEvent.click(screen.getByTestId('settings-save'));
+  await waitFor(() => expect(count('set_settings')).toBe(1));
+  expect(calls.find((c) => c.cmd === 'set_settings')?.args).toEqual({
+    settings: { language: 'de', warning_days: 30, critical_days: 14, notifications: true, autostart: false, renewal_reminder_days: 120 },
   });
 });

@@ -85,6 +85,19 @@ pub enum Command {
         fe2-license log --format csv --output verlauf.csv"
     )]
     Log(LogArgs),
+    /// A calendar file (iCalendar, .ics) with each license's renewal or end, a trial's end and
+    /// every scheduled change, with reminders at the warning and critical thresholds.
+    #[command(
+        after_help = "All-day events on the day in Germany; texts in the settings' language, the renewal's\n\
+        net, VAT and gross in the description. The events keep their UIDs across exports, so\n\
+        importing a newer file updates the events of an older one. Data that is not verified is\n\
+        marked in each event.\n\n\
+        Examples:\n  \
+        fe2-license calendar --output fe2-lizenzen.ics\n  \
+        fe2-license calendar --offline --output fe2-lizenzen.ics   cached data only, no network\n  \
+        fe2-license calendar > fe2-lizenzen.ics"
+    )]
+    Calendar(CalendarArgs),
 }
 
 /// Account commands.
@@ -221,7 +234,7 @@ pub struct ExportArgs {
     pub report: ReportArgs,
 }
 
-/// The data source and destination of `export` and `budget`.
+/// The data source and destination of `export`, `budget` and `calendar`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Use the cached data only; never touch the network.
@@ -281,6 +294,14 @@ pub struct LogArgs {
     pub output: Option<PathBuf>,
 }
 
+/// `calendar`.
+#[derive(Debug, Args)]
+pub struct CalendarArgs {
+    /// Where the data comes from and where the file goes.
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,7 +337,7 @@ mod tests {
     fn every_command_has_an_example_in_its_help() {
         let mut root = Cli::command();
         root.build();
-        let paths: [&[&str]; 8] = [
+        let paths: [&[&str]; 9] = [
             &["account", "add"],
             &["account", "list"],
             &["account", "remove"],
@@ -325,6 +346,7 @@ mod tests {
             &["export"],
             &["budget"],
             &["log"],
+            &["calendar"],
         ];
         for path in paths {
             let mut command = root.clone();
@@ -342,7 +364,7 @@ mod tests {
             root.get_subcommands()
                 .filter(|c| c.get_name() != "help")
                 .count(),
-            6
+            7
         );
     }
 }

@@ -3,8 +3,8 @@
 
 use crate::check::{self, CheckResult};
 use crate::cli::{
-    AccountCommand, AddArgs, BudgetArgs, CheckArgs, CheckFormat, Command, ExportArgs, ExportFormat,
-    LogArgs, ReportFormat, StatusArgs,
+    AccountCommand, AddArgs, BudgetArgs, CalendarArgs, CheckArgs, CheckFormat, Command, ExportArgs,
+    ExportFormat, LogArgs, ReportFormat, StatusArgs,
 };
 use crate::snapshot::{Problem, Snapshot, Trust};
 use crate::thresholds::Limits;
@@ -85,6 +85,7 @@ async fn run_on_service(command: Command, clock: Arc<dyn Clock>) -> Result<Outco
         Command::Export(args) => export(&service, clock.as_ref(), args).await?,
         Command::Budget(args) => budget(&service, args).await?,
         Command::Log(args) => audit_log(&service, args)?,
+        Command::Calendar(args) => calendar(&service, args).await?,
     };
     outcome.warnings.splice(0..0, warnings);
     Ok(outcome)
@@ -399,6 +400,26 @@ fn audit_log(service: &Service, args: LogArgs) -> Result<Outcome> {
         .map(|problem| format!("warning: {problem}"))
         .collect();
     Ok(outcome)
+}
+
+/// `calendar`: the accounts and their catalogs refreshed (unless offline) within one deadline,
+/// then the core's calendar file from the licenses and the cached catalogs.
+async fn calendar(service: &Service, args: CalendarArgs) -> Result<Outcome> {
+    let deadline = refresh_until(args.report.offline, args.report.timeout_secs);
+    let snapshots = gather(service, None, deadline, args.report.timeout_secs).await?;
+    if let Some(deadline) = deadline {
+        let mut fetches = tokio::task::JoinSet::new();
+        for email in snapshots.into_iter().map(|s| s.email) {
+            let service = service.clone();
+            // A catalog that does not come leaves the cached one: the amounts say so.
+            fetches.spawn(async move {
+                let _ = tokio::time::timeout_at(deadline, service.catalog(&email)).await;
+            });
+        }
+        fetches.join_all().await;
+    }
+    let text = service.calendar().await?;
+    Ok(Outcome::ok(deliver(text, args.report.output.as_deref())?))
 }
 
 /// The refresh deadline of `status` and `export`: `None` when offline.

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use fe2_license::license_file;
-use fe2_license::model::{RequestedItem, SwitchOutcome};
+use fe2_license::model::{License, RequestedItem, SwitchOutcome};
 use fe2_license::paths::Home;
 use fe2_license::secrets::{KeychainSecretStore, SecretStore};
 use fe2_license::service::{Service, Verification};
@@ -70,16 +70,22 @@ fn with_app_service<F: std::future::Future>(
         })
 }
 
-/// An upgrade by `more` persons, placed through the core service as the app places it.
-fn upgrade(home: &Path, more: u32, reference: Option<&'static str>) -> SwitchOutcome {
+/// Changes the persons of OK_EMAIL's license through the core service, as the app places a
+/// change (preview, then switch with its gross and `reference`); returns the outcome and the
+/// license after it.
+fn switch_persons(
+    home: &Path,
+    persons: impl FnOnce(u32) -> u32 + Send + 'static,
+    reference: Option<&'static str>,
+) -> (SwitchOutcome, License) {
     with_app_service(home, |service| async move {
         let license = service.account(OK_EMAIL).await.unwrap().license.unwrap();
         let items = [RequestedItem::new(
             "fe2-persons",
-            license.quantity("fe2-persons") + more,
+            persons(license.quantity("fe2-persons")),
         )];
         let preview = service.preview(OK_EMAIL, &items).await.unwrap();
-        service
+        let outcome = service
             .switch_quantities(
                 OK_EMAIL,
                 &items,
@@ -88,7 +94,9 @@ fn upgrade(home: &Path, more: u32, reference: Option<&'static str>) -> SwitchOut
                 &preview.idempotency_key,
             )
             .await
-            .unwrap()
+            .unwrap();
+        let license = service.account(OK_EMAIL).await.unwrap().license.unwrap();
+        (outcome, license)
     })
 }
 
@@ -556,7 +564,8 @@ fn budget_prices_the_renewal_and_lists_the_years_switch_order() {
     let setup = Setup::new();
     let shop = setup.shop();
     add(setup.path(), shop, OK_EMAIL, OK_PASSWORD);
-    let outcome = upgrade(setup.path(), 5, None);
+    // An upgrade through the core service, placed as the app places it.
+    let (outcome, _) = switch_persons(setup.path(), |persons| persons + 5, None);
     let order = outcome.order.expect("an upgrade with a fee is an order");
     let renewal = outcome.quote.next_renewal.expect("a priced renewal");
     let budget_of = |year: i32, offline: bool| -> serde_json::Value {
@@ -626,9 +635,14 @@ fn the_audit_log_shows_what_the_cli_and_the_app_did_and_finds_an_edit() {
     let setup = Setup::new();
     let shop = setup.shop();
     add(setup.path(), shop, OK_EMAIL, OK_PASSWORD);
-    let order = upgrade(setup.path(), 2, Some("Kostenstelle 0815-12"))
-        .order
-        .expect("an upgrade with a fee is an order");
+    let order = switch_persons(
+        setup.path(),
+        |persons| persons + 2,
+        Some("Kostenstelle 0815-12"),
+    )
+    .0
+    .order
+    .expect("an upgrade with a fee is an order");
 
     let json = setup.run(&["log", "--format", "json"]);
     assert_eq!(json.code, 0, "{}", json.stderr);
@@ -692,4 +706,91 @@ fn the_audit_log_shows_what_the_cli_and_the_app_did_and_finds_an_edit() {
         listed.stderr
     );
     assert!(listed.stdout.starts_with('\u{feff}'));
+}
+
+/// One property's value of a parsed component, as written (TEXT escapes kept).
+fn ics_value<'a>(properties: &'a [ical::property::Property], name: &str) -> &'a str {
+    properties
+        .iter()
+        .find(|p| p.name == name)
+        .and_then(|p| p.value.as_deref())
+        .unwrap_or_else(|| panic!("no {name}"))
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test.sh"]
+fn calendar_has_the_renewal_with_its_amount_and_the_scheduled_change() {
+    use chrono_tz::Europe::Berlin;
+    let setup = Setup::new();
+    let shop = setup.shop();
+    add(setup.path(), shop, OK_EMAIL, OK_PASSWORD);
+    // A downgrade through the core service: a scheduled change at the period end.
+    let (outcome, license) = switch_persons(setup.path(), |persons| persons - 1, None);
+    let renewal = outcome.quote.next_renewal.expect("a priced renewal");
+    assert_eq!(license.scheduled_changes.len(), 1, "{license:?}");
+    let file = setup.path().join("fe2.ics");
+    let file_text = file.display().to_string();
+    let export = |offline: bool| {
+        let mut args = vec!["calendar", "--output", file_text.as_str()];
+        if offline {
+            args.push("--offline");
+        }
+        let run = setup.run(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut parser = ical::IcalParser::new(text.as_bytes());
+        parser.next().expect("a calendar").expect("it parses")
+    };
+
+    let online = export(false);
+    assert_eq!(online.events.len(), 2);
+    let day =
+        |at: chrono::DateTime<chrono::Utc>| at.with_timezone(&Berlin).format("%Y%m%d").to_string();
+    let term = online
+        .events
+        .iter()
+        .find(|e| ics_value(&e.properties, "SUMMARY").starts_with("FE2-Lizenz verlängert sich"))
+        .expect("the renewal");
+    assert_eq!(ics_value(&term.properties, "DTSTART"), day(renewal.date));
+    // The renewal with the downgrade applied, to the cent, as the shop prices it.
+    let gross = fe2_license::money::german(renewal.gross).replace(',', "\\,");
+    let description = ics_value(&term.properties, "DESCRIPTION");
+    assert!(
+        description.contains(&format!("Brutto: {gross}")),
+        "{description}"
+    );
+    let triggers: Vec<&str> = term
+        .alarms
+        .iter()
+        .map(|a| ics_value(&a.properties, "TRIGGER"))
+        .collect();
+    assert_eq!(triggers, ["-P30D", "-P14D"]);
+    let change = online
+        .events
+        .iter()
+        .find(|e| ics_value(&e.properties, "SUMMARY").starts_with("FE2-Änderung wirksam"))
+        .expect("the scheduled change");
+    assert_eq!(
+        ics_value(&change.properties, "DTSTART"),
+        day(license.scheduled_changes[0].effective_date)
+    );
+
+    // Offline, later: the same events under the same UIDs.
+    let offline = export(true);
+    let uids = |c: &ical::parser::ical::component::IcalCalendar| -> Vec<String> {
+        c.events
+            .iter()
+            .map(|e| ics_value(&e.properties, "UID").to_string())
+            .collect()
+    };
+    assert_eq!(uids(&offline), uids(&online));
+    assert_ne!(uids(&online)[0], uids(&online)[1]);
+
+    // A file that cannot be written is an error with the path, exit 1.
+    let blocked = setup.path().join("fe2.ics").join("x.ics");
+    let blocked_text = blocked.display().to_string();
+    let bad = setup.run(&["calendar", "--offline", "--output", &blocked_text]);
+    assert_eq!(bad.code, 1, "{}", bad.stderr);
+    assert!(bad.stderr.contains("x.ics"), "{}", bad.stderr);
 }

@@ -167,8 +167,9 @@ fn after_periods(license: &License, first: DateTime<Utc>, periods: u32) -> Optio
     }
 }
 
-/// Whether the license renews at its next payment date, or why not.
-fn renews(license: &License) -> Result<DateTime<Utc>, NotCounted> {
+/// Whether the license renews at its next payment date (that date), or why not: a trial,
+/// a cancelled license and any status but active, on-hold and pending do not renew.
+pub fn renews(license: &License) -> Result<DateTime<Utc>, NotCounted> {
     if license.kind == Kind::Trial {
         return Err(NotCounted::Trial {
             ends: license.trial_end_date,

@@ -195,6 +195,25 @@ pub enum Language {
     En,
 }
 
+impl Language {
+    /// A day in Germany (Europe/Berlin) as the app shows it: `01.07.2027`, `1 Jul 2027`.
+    pub fn day(self, at: chrono::DateTime<chrono::Utc>) -> String {
+        let local = at.with_timezone(&chrono_tz::Europe::Berlin);
+        match self {
+            Language::De => local.format("%d.%m.%Y").to_string(),
+            Language::En => local.format("%-d %b %Y").to_string(),
+        }
+    }
+
+    /// An amount in euros as the app shows it: `1.234,56 €`, `€1,234.56`.
+    pub fn euros(self, amount: rust_decimal::Decimal) -> String {
+        match self {
+            Language::De => crate::money::german(amount),
+            Language::En => crate::money::english(amount),
+        }
+    }
+}
+
 /// The user's settings (`config/settings.json`, docs/ipc.md `Settings`). Deserializing needs every
 /// field, so a partial `set_settings` is refused rather than silently reset; files of older
 /// versions are completed by [`load_settings`].
@@ -211,6 +230,9 @@ pub struct Settings {
     pub notifications: bool,
     /// Start with the desktop session.
     pub autostart: bool,
+    /// Remind of an auto-renewing license's next renewal (date and amount) this many days
+    /// before it (docs/domain.md, Renewal reminder); 0 turns the reminder off.
+    pub renewal_reminder_days: i64,
 }
 
 impl Default for Settings {
@@ -222,9 +244,13 @@ impl Default for Settings {
             critical_days: thresholds.critical_days,
             notifications: true,
             autostart: false,
+            renewal_reminder_days: DEFAULT_RENEWAL_REMINDER_DAYS,
         }
     }
 }
+
+/// Enough time before a renewal to reach a budget decision.
+const DEFAULT_RENEWAL_REMINDER_DAYS: i64 = 90;
 
 /// The longest warning window that makes sense (a billing period is a year).
 const MAX_THRESHOLD_DAYS: i64 = 366;
@@ -249,6 +275,11 @@ impl Settings {
                 "thresholds must satisfy 0 ≤ critical_days ≤ warning_days ≤ 366".into(),
             ));
         }
+        if !in_range(self.renewal_reminder_days) {
+            return Err(Error::BadRequest(
+                "renewal_reminder_days must satisfy 0 ≤ renewal_reminder_days ≤ 366".into(),
+            ));
+        }
         Ok(())
     }
 }
@@ -264,7 +295,7 @@ pub fn load_settings(home: &Home) -> (Settings, Option<Error>) {
                 Settings::default(),
                 Some(Error::CorruptFile {
                     path: path.display().to_string(),
-                    reason: "thresholds out of range".into(),
+                    reason: "thresholds or reminder days out of range".into(),
                 }),
             ),
             Err(e) => (
@@ -356,6 +387,7 @@ mod tests {
             critical_days: 7,
             notifications: false,
             autostart: true,
+            renewal_reminder_days: 60,
         };
         save_settings(&home, &settings).unwrap();
         assert_eq!(load_settings(&home).0, settings);
@@ -364,6 +396,24 @@ mod tests {
             ..settings.clone()
         };
         assert!(save_settings(&home, &wrong).is_err());
+        for days in [-1, 367] {
+            let wrong = Settings {
+                renewal_reminder_days: days,
+                ..settings.clone()
+            };
+            assert!(save_settings(&home, &wrong).is_err(), "{days}");
+        }
+        // A file of a version before the renewal reminder gets its default, 90 days.
+        std::fs::write(
+            home.settings_file(),
+            br#"{"language":"en","warning_days":60,"critical_days":7,"notifications":false,"autostart":true}"#,
+        )
+        .unwrap();
+        let older = Settings {
+            renewal_reminder_days: 90,
+            ..settings.clone()
+        };
+        assert_eq!(load_settings(&home), (older, None));
         // A file without some fields keeps the defaults for them.
         std::fs::write(home.settings_file(), br#"{"language":"en"}"#).unwrap();
         let partial = Settings {

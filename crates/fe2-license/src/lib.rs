@@ -14,6 +14,7 @@ pub mod model;
 pub mod money;
 pub mod pricing;
 pub mod reference;
+pub mod reminder;
 
 #[cfg(feature = "client")]
 pub mod alerts;
@@ -23,6 +24,8 @@ pub mod atomic_file;
 pub mod audit;
 #[cfg(feature = "client")]
 pub mod cache;
+#[cfg(feature = "client")]
+pub mod calendar;
 #[cfg(feature = "client")]
 pub mod client;
 #[cfg(feature = "client")]

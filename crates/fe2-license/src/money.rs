@@ -15,6 +15,41 @@ pub fn to_text(amount: Decimal) -> String {
     round_cents(amount).to_string()
 }
 
+/// An amount as German readers expect it, as the app shows it: `1.234,56 €`.
+pub fn german(amount: Decimal) -> String {
+    let (sign, whole, cents) = parts(amount);
+    format!("{sign}{},{cents} €", grouped(&whole, '.'))
+}
+
+/// An amount as English readers expect it, as the app shows it: `€1,234.56`.
+pub fn english(amount: Decimal) -> String {
+    let (sign, whole, cents) = parts(amount);
+    format!("{sign}€{}.{cents}", grouped(&whole, ','))
+}
+
+/// Sign, whole euros and cents of the rounded amount, as text.
+fn parts(amount: Decimal) -> (&'static str, String, String) {
+    let text = to_text(amount);
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest.to_string()),
+        None => ("", text),
+    };
+    let (whole, cents) = digits.split_once('.').unwrap_or((digits.as_str(), "00"));
+    (sign, whole.to_string(), cents.to_string())
+}
+
+/// `1234567` → `1.234.567` with `separator` between groups of three digits.
+fn grouped(whole: &str, separator: char) -> String {
+    let mut out = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            out.push(separator);
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// Reads an amount from its decimal text; a JSON number is refused (floats are never money).
 pub fn parse(text: &str) -> Option<Decimal> {
     let trimmed = text.trim();
@@ -77,6 +112,15 @@ mod tests {
         assert_eq!(to_text(dec("60.1643")), "60.16");
         assert_eq!(to_text(dec("-0.005")), "-0.01");
         assert_eq!(to_text(dec("12")), "12.00");
+    }
+
+    #[test]
+    fn german_and_english_amounts_group_thousands() {
+        assert_eq!(german(dec("1234.5")), "1.234,50 €");
+        assert_eq!(german(dec("650")), "650,00 €");
+        assert_eq!(german(dec("-1234567.891")), "-1.234.567,89 €");
+        assert_eq!(english(dec("1234.56")), "€1,234.56");
+        assert_eq!(english(dec("0.1")), "€0.10");
     }
 
     #[test]

@@ -12,6 +12,8 @@ pub const HOME_ENV: &str = "FE2_LICENSE_HOME";
 pub struct Home {
     config: PathBuf,
     data: PathBuf,
+    /// The user's Downloads folder, for the OS directories only.
+    downloads: Option<PathBuf>,
 }
 
 impl Home {
@@ -30,6 +32,7 @@ impl Home {
         Self {
             config: dir.join("config"),
             data: dir.join("data"),
+            downloads: None,
         }
     }
 
@@ -43,6 +46,8 @@ impl Home {
         Ok(Self {
             config: dirs.config_dir().to_path_buf(),
             data: dirs.data_local_dir().to_path_buf(),
+            downloads: directories::UserDirs::new()
+                .and_then(|user| user.download_dir().map(Path::to_path_buf)),
         })
     }
 
@@ -81,6 +86,15 @@ impl Home {
         self.data.join("webview")
     }
 
+    /// Where the app saves a file for the user (the calendar): the Downloads folder with the OS
+    /// directories (the app has no save dialog), `data/exports` below `FE2_LICENSE_HOME` (tests,
+    /// portable installs) or when the OS names no Downloads folder.
+    pub fn exports_dir(&self) -> PathBuf {
+        self.downloads
+            .clone()
+            .unwrap_or_else(|| self.data.join("exports"))
+    }
+
     /// Where the core writes files atomically, so where a crash can leave temp files.
     pub fn atomic_dirs(&self) -> [PathBuf; 4] {
         [
@@ -107,5 +121,6 @@ mod tests {
         assert_eq!(home.cache_dir(), Path::new("/tmp/x/data/cache"));
         assert!(home.logs_dir().starts_with("/tmp/x"));
         assert!(home.webview_dir().starts_with("/tmp/x"));
+        assert_eq!(home.exports_dir(), Path::new("/tmp/x/data/exports"));
     }
 }

@@ -1,5 +1,6 @@
 //! Expiry notifications: once per license and day in the warning or critical window, again the
-//! same day only when it got more urgent, never for unverified data; remembered across restarts.
+//! same day only when it got more urgent, never for unverified data; remembered across restarts;
+//! renewal reminders once per license and renewal date, in the same file.
 
 mod common;
 
@@ -102,4 +103,62 @@ fn a_damaged_state_file_only_repeats_an_announcement() {
         emails(&due(&home, &views, at("2025-12-30T08:00:00Z"))),
         ["a@x.de"]
     );
+}
+
+#[test]
+fn a_file_of_an_older_version_is_read_and_keeps_its_announcements() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = Home::at(dir.path());
+    std::fs::create_dir_all(home.data_dir()).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        home.data_dir().join("alerts.json"),
+        br#"{ "a@x.de": { "day": "2025-12-30", "urgency": "critical" } }"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let views = [view("a@x.de", Urgency::Critical, 2, Verification::Verified)];
+    assert!(due(&home, &views, at("2025-12-30T18:00:00Z")).is_empty());
+}
+
+fn reminding(email: &str, date: &str, verification: Verification) -> LicenseView {
+    let mut view = view(email, Urgency::Ok, 60, verification);
+    view.renewal_reminder = Some(fe2_license::reminder::RenewalReminder {
+        date: at(date),
+        days_left: 60,
+        net: Some(common::dec("1010.00")),
+        gross: Some(common::dec("1201.90")),
+    });
+    view
+}
+
+#[test]
+fn a_renewal_is_reminded_once_per_license_and_date_beside_the_expiry_alerts() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = Home::at(dir.path());
+    let reminders = |views: &[LicenseView]| {
+        alerts::reminders_due(&home, views).unwrap_or_else(|e| panic!("reminders_due: {e}"))
+    };
+    let views = [
+        reminding("a@x.de", "2026-01-01T00:00:00Z", Verification::Verified),
+        reminding("b@x.de", "2026-01-01T00:00:00Z", Verification::NotVerified),
+    ];
+    let first = reminders(&views);
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(first[0].email, "a@x.de");
+    assert_eq!(first[0].gross, Some(common::dec("1201.90")));
+    // Not again (also not after an expiry alert of the same license was recorded) ...
+    let warned = [view("a@x.de", Urgency::Warning, 20, Verification::Verified)];
+    assert_eq!(
+        emails(&due(&home, &warned, at("2025-12-12T08:00:00Z"))),
+        ["a@x.de"]
+    );
+    assert!(reminders(&views).is_empty());
+    // ... and the expiry alert is not repeated by the reminder's record.
+    assert!(due(&home, &warned, at("2025-12-12T18:00:00Z")).is_empty());
+    // The next year's renewal is a new reminder.
+    let next_year = [reminding(
+        "a@x.de",
+        "2027-01-01T00:00:00Z",
+        Verification::Verified,
+    )];
+    assert_eq!(reminders(&next_year).len(), 1);
 }

@@ -237,6 +237,7 @@ async fn every_service_call_against_the_reference_shop() {
         critical_days: 10,
         notifications: false,
         autostart: true,
+        renewal_reminder_days: 30,
     };
     svc.set_settings(settings.clone()).unwrap();
     assert_eq!(svc.settings(), settings);

@@ -43,6 +43,18 @@ pub fn harness() -> Harness {
     )
 }
 
+/// A harness with the demo customer's account added.
+pub fn signed_in_harness() -> Harness {
+    let h = harness();
+    invoke(
+        &h.main,
+        "add_account",
+        serde_json::json!({ "shopUrl": h.shop.base_url(), "email": EMAIL, "password": PASSWORD }),
+    )
+    .unwrap_or_else(|e| panic!("add_account: {e}"));
+    h
+}
+
 /// A harness over the given secret store and service options.
 pub fn harness_with(secrets: Arc<dyn SecretStore>, options: ServiceOptions) -> Harness {
     let shop = tauri::async_runtime::block_on(fe2_shop::spawn(ServerConfig::demo()))

@@ -117,6 +117,8 @@ export const auditLog = () => call<AuditReport>('audit_log');
 /** Sets (or clears with null) an account's default order reference; the core checks it. */
 export const setDefaultReference = (email: string, reference: string | null) =>
   call<LicenseView>('set_default_reference', { email, reference });
+/** Saves the calendar file of every license (Downloads folder); returns its path. */
+export const exportCalendar = () => call<string>('export_calendar');
 /** Saves settings and returns what is in force. */
 export const setSettings = (settings: Settings) => call<Settings>('set_settings', { settings });
 

@@ -102,11 +102,10 @@ impl Service {
     pub(super) fn view_of(&self, email: &str) -> Result<LicenseView> {
         let now = self.inner.clock.now();
         let state = self.state();
-        let thresholds = state.settings.thresholds();
         state
             .accounts
             .get(email)
-            .map(|a| view(a, now, &thresholds))
+            .map(|a| view(a, now, &state.settings))
             .ok_or_else(|| Error::UnknownAccount(email.to_string()))
     }
 

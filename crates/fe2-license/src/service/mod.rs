@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 mod accounts;
 mod audit;
 mod budget;
+mod calendar;
 mod links;
 mod view;
 
@@ -32,6 +33,7 @@ use view::{sort_views, view};
 pub use crate::error::ErrorInfo;
 pub use audit::{AuditReport, OrderNote};
 pub use budget::{AccountBudget, BudgetReport, BUDGET_YEARS};
+pub use calendar::CALENDAR_FILE_NAME;
 pub use links::LinkTarget;
 pub use view::{shown_urgency, LicenseView, Verification};
 
@@ -204,11 +206,10 @@ impl Service {
         self.read_unread_secrets().await;
         let now = self.inner.clock.now();
         let state = self.state();
-        let thresholds = state.settings.thresholds();
         let mut views: Vec<LicenseView> = state
             .accounts
             .values()
-            .map(|a| view(a, now, &thresholds))
+            .map(|a| view(a, now, &state.settings))
             .collect();
         drop(state);
         sort_views(&mut views);

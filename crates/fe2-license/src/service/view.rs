@@ -2,10 +2,12 @@
 //! verified is never shown as fine (docs/domain.md, Statuses and expiry).
 
 use super::accounts::{AccountState, SecretSlot};
+use crate::config::Settings;
 use crate::error::{Error, ErrorInfo};
 use crate::expiry::{self, Urgency};
 use crate::license_file;
 use crate::model::License;
+use crate::reminder::{self, RenewalReminder};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -75,6 +77,9 @@ pub struct LicenseView {
     /// The account's default order reference (Leitweg-ID, purchase order, cost centre), the
     /// change form's first value.
     pub default_reference: Option<String>,
+    /// The next renewal's date and amount (cached catalog) when an auto-renewing license
+    /// renews within the settings' `renewal_reminder_days` (docs/domain.md, Renewal reminder).
+    pub renewal_reminder: Option<RenewalReminder>,
 }
 
 impl LicenseView {
@@ -99,16 +104,13 @@ impl LicenseView {
             usable: false,
             urgency: Urgency::Expired,
             default_reference: None,
+            renewal_reminder: None,
         }
     }
 }
 
 /// What the UI shows of one account, computed from memory; the signature is checked each time.
-pub(super) fn view(
-    account: &AccountState,
-    now: DateTime<Utc>,
-    thresholds: &expiry::Thresholds,
-) -> LicenseView {
+pub(super) fn view(account: &AccountState, now: DateTime<Utc>, settings: &Settings) -> LicenseView {
     let key = match &account.secret {
         SecretSlot::Read(secret) => license_file::public_key_from_base64(&secret.shop_key),
         SecretSlot::Failed(e) => Err(e.clone()),
@@ -122,6 +124,7 @@ pub(super) fn view(
             account.config.shop_url.clone(),
         )
     };
+    let mut catalog = None;
     match &account.cache {
         Err(e) => {
             view.verification = Verification::NotVerified;
@@ -133,6 +136,7 @@ pub(super) fn view(
             view.offline = entry.offline_since.is_some();
             view.offline_since = entry.offline_since;
             view.last_error = entry.last_error.clone();
+            catalog = entry.catalog.as_ref();
             if let Some(text) = &entry.license_file {
                 let checked = key
                     .and_then(|pinned| {
@@ -169,7 +173,13 @@ pub(super) fn view(
         view.expires_at = expiry::expires_at(license);
         view.days_left = Some(expiry::days_left(license, now));
         view.usable = expiry::is_usable(license, now);
-        view.urgency = shown_urgency(expiry::urgency(license, now, thresholds), view.verification);
+        let thresholds = settings.thresholds();
+        view.urgency = shown_urgency(
+            expiry::urgency(license, now, &thresholds),
+            view.verification,
+        );
+        view.renewal_reminder =
+            reminder::renewal_reminder(license, catalog, now, settings.renewal_reminder_days);
     }
     view
 }

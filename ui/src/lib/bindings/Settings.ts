@@ -26,4 +26,9 @@ notifications: boolean,
 /**
  * Start with the desktop session.
  */
-autostart: boolean, };
+autostart: boolean, 
+/**
+ * Remind of an auto-renewing license's next renewal (date and amount) this many days
+ * before it (docs/domain.md, Renewal reminder); 0 turns the reminder off.
+ */
+renewal_reminder_days: number, };

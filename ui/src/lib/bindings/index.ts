@@ -37,6 +37,7 @@ export type { QuoteLine } from './QuoteLine';
 export type { RefreshState } from './RefreshState';
 export type { Renewal } from './Renewal';
 export type { RenewalLine } from './RenewalLine';
+export type { RenewalReminder } from './RenewalReminder';
 export type { RequestedItem } from './RequestedItem';
 export type { ScheduledChange } from './ScheduledChange';
 export type { Settings } from './Settings';
