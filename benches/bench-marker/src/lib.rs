@@ -44,6 +44,13 @@ const SCRIPT: &str = r#"(() => {
   }).observe({ type: 'mark', buffered: true });
 })();"#;
 
+/// True for the script's signal while the marker is active: an app whose own navigation guard
+/// refuses other origins lets this one through, because Tauri asks the plugins only after the
+/// window's own handler allowed a navigation (and the plugin cancels it).
+pub fn is_signal(url: &tauri::Url) -> bool {
+    url.host_str() == Some(SIGNAL_HOST) && std::env::var_os(MARKER_ENV).is_some()
+}
+
 /// The plugin: active only when `FE2_BENCH_MARKER` is set.
 pub fn init<R: Runtime>() -> TauriPlugin<R> {
     let builder = Builder::new("fe2-bench-marker");
