@@ -9,7 +9,7 @@ export default defineConfig({
   envPrefix: ['VITE_', 'TAURI_ENV_'],
   server: { port: 5173, strictPort: true },
   build: {
-    target: ['safari13', 'chrome105'],
+    target: ['safari16', 'chrome105'],
     outDir: 'dist',
     emptyOutDir: true,
     // No inline assets: the CSP allows only files from 'self'.

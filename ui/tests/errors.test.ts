@@ -1,27 +1,27 @@
 import { describe, expect, test } from 'vitest';
 import { errorText } from '../src/lib/errors';
-import { locale } from '../src/i18n/index.svelte';
+import { setLanguage } from '../src/i18n/index.svelte';
 
 const error = (code: string, details: Record<string, unknown> = {}) => ({ code, message: code, details });
 
-describe('error texts name what was wrong', () => {
-  test('an invalid e-mail address is named', () => {
+describe('error texts name what was wrong', async () => {
+  test('an invalid e-mail address is named', async () => {
     expect(errorText(error('invalid_email', { email: 'wehr@ff' }))).toBe('Die E-Mail-Adresse ist ungültig (wehr@ff).');
-    locale.lang = 'en';
+    await setLanguage('en');
     expect(errorText(error('invalid_email', { email: 'wehr@ff' }))).toBe('The e-mail address is invalid (wehr@ff).');
   });
 
-  test('an unknown ticket topic is named', () => {
+  test('an unknown ticket topic is named', async () => {
     expect(errorText(error('unknown_topic', { topic: 'refund' }))).toContain('Anfrageart nicht (refund).');
   });
 
-  test('without a value (an empty field, an older app) no placeholder is left', () => {
+  test('without a value (an empty field, an older app) no placeholder is left', async () => {
     expect(errorText(error('invalid_email', { email: '' }))).toBe('Die E-Mail-Adresse ist ungültig.');
     expect(errorText(error('unknown_topic'))).toBe('Der Support kennt diese Anfrageart nicht.');
   });
 
-  test('a refused order reference says exactly what is wrong', () => {
-    locale.lang = 'de';
+  test('a refused order reference says exactly what is wrong', async () => {
+    await setLanguage('de');
     const checkDigits = errorText(error('invalid_reference', { problem: 'leitweg_check_digits', expected: '06' }));
     expect(checkDigits).toContain('Prüfziffer');
     expect(checkDigits).toContain('gehört 06');
@@ -31,10 +31,10 @@ describe('error texts name what was wrong', () => {
     expect(errorText(error('invalid_reference', { problem: 'leitweg_coarse' }))).toContain('2 bis 12 Ziffern');
     // A problem this version does not know still gets the code's sentence.
     expect(errorText(error('invalid_reference', { problem: 'new_rule' }))).toBe('Die Bestellreferenz ist ungültig.');
-    locale.lang = 'en';
+    await setLanguage('en');
     expect(errorText(error('invalid_reference', { problem: 'leitweg_check_digits', expected: '33' }))).toContain(
       'give 33',
     );
-    locale.lang = 'de';
+    await setLanguage('de');
   });
 });

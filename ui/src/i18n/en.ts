@@ -1,4 +1,5 @@
-// English texts; the compiler checks that the keys are exactly the German ones.
+// English texts, all pages: a chunk of its own, loaded only when English is chosen (index.svelte.ts);
+// the compiler checks that the keys are exactly the German ones.
 import type { Key } from './de';
 
 /** The English dictionary. */
@@ -381,6 +382,7 @@ export const en = {
   'error.unsupported_algorithm': 'The license file is signed with an unknown method.',
   'error.corrupt_file': 'A saved file is damaged.',
   'error.io': 'A file could not be read or written.',
+  'error.clipboard': 'The text could not be copied to the clipboard.',
   'error.license_exists': 'This e-mail address already has a license.',
   'error.method_not_allowed': 'The shop does not accept this request in this form.',
   'error.payload_too_large': 'The request is too large for the shop.',

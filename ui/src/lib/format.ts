@@ -33,29 +33,39 @@ function parse(iso: string | null | undefined): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
-const dateFormats = {
-  de: new Intl.DateTimeFormat('de-DE', { timeZone: ZONE, day: '2-digit', month: '2-digit', year: 'numeric' }),
-  en: new Intl.DateTimeFormat('en-GB', { timeZone: ZONE, day: 'numeric', month: 'short', year: 'numeric' }),
+type Lang = typeof locale.lang;
+
+// Made on first use: each format loads ICU locale and zone data, which the first paint pays for
+// only in its own language (docs/performance.md).
+const dateOptions: Record<Lang, Intl.DateTimeFormatOptions> = {
+  de: { timeZone: ZONE, day: '2-digit', month: '2-digit', year: 'numeric' },
+  en: { timeZone: ZONE, day: 'numeric', month: 'short', year: 'numeric' },
 };
-const dateTimeFormats = {
-  de: new Intl.DateTimeFormat('de-DE', {
-    timeZone: ZONE, day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit',
-  }),
-  en: new Intl.DateTimeFormat('en-GB', {
-    timeZone: ZONE, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit',
-  }),
-};
+const dateFormats: Partial<Record<Lang, Intl.DateTimeFormat>> = {};
+const dateTimeFormats: Partial<Record<Lang, Intl.DateTimeFormat>> = {};
+
+function dateFormat(lang: Lang): Intl.DateTimeFormat {
+  return (dateFormats[lang] ??= new Intl.DateTimeFormat(lang === 'de' ? 'de-DE' : 'en-GB', dateOptions[lang]));
+}
+
+function dateTimeFormat(lang: Lang): Intl.DateTimeFormat {
+  return (dateTimeFormats[lang] ??= new Intl.DateTimeFormat(lang === 'de' ? 'de-DE' : 'en-GB', {
+    ...dateOptions[lang],
+    hour: '2-digit',
+    minute: '2-digit',
+  }));
+}
 
 /** A day in Europe/Berlin: de `01.01.2026`, en `1 Jan 2026`; "–" when absent. */
 export function formatDate(iso: string | null | undefined): string {
   const d = parse(iso);
-  return d ? dateFormats[locale.lang].format(d) : '–';
+  return d ? dateFormat(locale.lang).format(d) : '–';
 }
 
 /** A moment in Europe/Berlin with hours and minutes. */
 export function formatDateTime(iso: string | null | undefined): string {
   const d = parse(iso);
-  return d ? dateTimeFormats[locale.lang].format(d) : '–';
+  return d ? dateTimeFormat(locale.lang).format(d) : '–';
 }
 
 /** "1 Tag" / "183 Tage" in the current language. */
