@@ -3,12 +3,12 @@
 section() { printf "\n==== [%s, %ss] %s\n" "$(date +%T)" "$SECONDS" "$*"; }
 
 # Debian packages: WebKitGTK for the app, D-Bus + gnome-keyring for the real Secret Service,
-# Xvfb + WebKitWebDriver for the end-to-end tests, and the monitoring programs that judge
-# contrib/: Icinga 2 (daemon and ITL, without the service package), Nagios Core (without the
-# Apache CGIs), promtool (package prometheus) and a venv for nagiosplugin. Installed only when
-# one is missing.
+# Xvfb + WebKitWebDriver (and xclip, to read the clipboard) for the end-to-end tests, and the
+# monitoring programs that judge contrib/: Icinga 2 (daemon and ITL, without the service
+# package), Nagios Core (without the Apache CGIs), promtool (package prometheus) and a venv for
+# nagiosplugin. Installed only when one is missing.
 SYSTEM_PACKAGES=(libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev libxdo-dev
-  libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev webkit2gtk-driver xvfb xauth
+  libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev webkit2gtk-driver xvfb xauth xclip
   gnome-keyring dbus-daemon dbus-x11 fonts-dejavu-core
   icinga2-bin icinga2-common nagios4-core prometheus python3-venv)
 

@@ -175,17 +175,17 @@ pub async fn create_ticket(
         .await?)
 }
 
-/// Copies the prepared text and opens the support site with the topic preselected.
+/// Opens the support site with the topic preselected; the page has copied the prepared text
+/// with the web view's own clipboard (docs/performance.md, Size).
 #[tauri::command]
 pub fn support_fallback<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     email: String,
     topic: String,
-    text: String,
 ) -> IpcResult<()> {
     let url = state.service.support_topic_link(&email, &topic)?;
-    links::copy_and_open(&app, &state.service, &email, &url, &text)?;
+    links::open(&app, &state.service, &email, &url)?;
     Ok(())
 }
 

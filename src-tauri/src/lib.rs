@@ -255,8 +255,7 @@ fn with_plugins(builder: tauri::Builder<Wry>, home: &Home, demo: bool) -> tauri:
                 .build(),
         )
         .plugin(tauri_plugin_notification::init())
-        .plugin(tauri_plugin_opener::init())
-        .plugin(tauri_plugin_clipboard_manager::init());
+        .plugin(tauri_plugin_opener::init());
     // The start-up benchmark's marker, only in benchmark builds (scripts/bench.sh).
     #[cfg(feature = "bench")]
     let builder = builder.plugin(fe2_bench_marker::init());

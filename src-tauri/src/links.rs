@@ -37,25 +37,7 @@ pub fn open<R: Runtime>(
         .map_err(|e| desktop_failure(url, format!("cannot open the browser: {e}")))
 }
 
-/// Copies `text` to the clipboard (write only), then opens the checked URL.
-pub fn copy_and_open<R: Runtime>(
-    app: &AppHandle<R>,
-    service: &Service,
-    email: &str,
-    url: &str,
-    text: &str,
-) -> Result<()> {
-    ensure_on_account_hosts(service, email, url)?;
-    let clipboard = app
-        .try_state::<tauri_plugin_clipboard_manager::Clipboard<R>>()
-        .ok_or_else(|| desktop_failure("clipboard", "no clipboard in this app".into()))?;
-    clipboard
-        .write_text(text)
-        .map_err(|e| desktop_failure("clipboard", format!("cannot copy to the clipboard: {e}")))?;
-    open(app, service, email, url)
-}
-
-/// A browser or clipboard that fails is a local failure, not the shop's: `internal` would count
+/// A browser that fails is a local failure, not the shop's: `internal` would count
 /// as a bad shop answer (offline) in the error taxonomy.
 fn desktop_failure(what: &str, reason: String) -> Error {
     Error::Io {

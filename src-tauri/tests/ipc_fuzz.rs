@@ -841,7 +841,6 @@ fn door(cmd: &str, mode: Mode, shop: u16, closed: u16) -> (BoxedStrategy<Value>,
             args(vec![
                 arg("email", deep_email()),
                 arg("topic", topic()),
-                arg("text", odd_string().prop_map(Value::from).boxed()),
             ]),
             RefusalOnly,
         ),

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { fireEvent, screen, waitFor } from '@testing-library/svelte';
 import { catalog, faqLicense, settingsEn, view } from './fixtures';
 import { ipcError, mountApp, type Setup } from './harness';
@@ -133,15 +133,47 @@ describe('general and package change requests', () => {
     expect(args.message).toContain('Wechsel auf das FE2 Basispaket');
   });
 
-  test('when the ticket route is unreachable it asks, then uses the support site', async () => {
-    const { calls, count } = openRequest('general', faqLicense(), { create_ticket: ipcError('unreachable') });
+  test('when the ticket route is unreachable it asks, copies the text, then opens the support site', async () => {
+    const order: string[] = [];
+    const writeText = vi.fn(async (text: string) => {
+      order.push(`copy ${text}`);
+    });
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    const { calls, count } = openRequest('general', faqLicense(), {
+      create_ticket: ipcError('unreachable'),
+      support_fallback: () => {
+        order.push('open');
+        return null;
+      },
+    });
     await fireEvent.input(await screen.findByTestId('request-message'), { target: { value: 'Bitte um Rückruf.' } });
     await fireEvent.click(screen.getByTestId('request-submit'));
     const ask = await screen.findByTestId('support-fallback');
     expect(count('support_fallback')).toBe(0);
     await fireEvent.click(ask);
     expect((await screen.findByTestId('fallback-done')).textContent).toContain('in die Zwischenablage kopiert');
-    expect(calls.find((c) => c.cmd === 'support_fallback')?.args).toEqual({ email: EMAIL, topic: 'general', text: 'Bitte um Rückruf.' });
+    // The copy comes first, while the click still counts as the user's action.
+    expect(order).toEqual(['copy Bitte um Rückruf.', 'open']);
+    expect(calls.find((c) => c.cmd === 'support_fallback')?.args).toEqual({ email: EMAIL, topic: 'general' });
+    delete (navigator as { clipboard?: unknown }).clipboard;
+  });
+
+  test('when nothing can be copied it says so and opens nothing', async () => {
+    const writeText = vi.fn(async () => {
+      throw new DOMException('denied', 'NotAllowedError');
+    });
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    const execCommand = vi.fn(() => false);
+    Object.defineProperty(document, 'execCommand', { value: execCommand, configurable: true });
+    const { count } = openRequest('general', faqLicense(), { create_ticket: ipcError('unreachable') });
+    await fireEvent.input(await screen.findByTestId('request-message'), { target: { value: 'Frage' } });
+    await fireEvent.click(screen.getByTestId('request-submit'));
+    await fireEvent.click(await screen.findByTestId('support-fallback'));
+    await waitFor(() => expect(screen.getByTestId('error-message').textContent).toContain('Zwischenablage'));
+    expect(execCommand).toHaveBeenCalledWith('copy');
+    expect(count('support_fallback')).toBe(0);
+    delete (navigator as { clipboard?: unknown }).clipboard;
+    delete (document as { execCommand?: unknown }).execCommand;
   });
 
   test('a retry after an error keeps the same idempotency key', async () => {

@@ -41,15 +41,22 @@ async fn last_error(session: &Session, code: &str) -> TestResult<String> {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "end-to-end: scripts/test.sh runs it under Xvfb with tauri-driver"]
-async fn each_shop_fault_shows_a_clear_message_keeps_the_license_and_recovers() -> TestResult {
+/// The FAQ customer's license opened in the app, its shop behind a fault proxy (no fault yet).
+/// The shop and the data home live as long as the returned values.
+async fn faq_behind_fault_proxy() -> TestResult<(ShopProcess, FaultProxy, tempfile::TempDir, Session)> {
     let shop = ShopProcess::serve(FIXTURE, None)?;
     let proxy = FaultProxy::start(shop.base_url()).await?;
     let password = fixture_customer(FIXTURE, FAQ)?.app_password;
     let home = data_home()?;
     let session = Session::start(&[], Some(home.path())).await?;
     session.open_license(&proxy.url(), FAQ, &password).await?;
+    Ok((shop, proxy, home, session))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "end-to-end: scripts/test.sh runs it under Xvfb with tauri-driver"]
+async fn each_shop_fault_shows_a_clear_message_keeps_the_license_and_recovers() -> TestResult {
+    let (_shop, proxy, _home, session) = faq_behind_fault_proxy().await?;
 
     for (fault, code) in [
         (Fault::Stopped, "unreachable"),
@@ -89,6 +96,42 @@ async fn each_shop_fault_shows_a_clear_message_keeps_the_license_and_recovers() 
         );
     }
     session.wait_gone(&testid("offline-banner")).await?;
+    session.end().await
+}
+
+/// The text on the X server's clipboard, read by `xclip` (the display of the test's Xvfb).
+fn clipboard_text() -> TestResult<String> {
+    let out = std::process::Command::new("xclip")
+        .args(["-selection", "clipboard", "-o"])
+        .output()
+        .map_err(|e| format!("xclip (scripts/lib.sh installs it): {e}"))?;
+    if !out.status.success() {
+        return Err(format!("xclip: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    Ok(String::from_utf8(out.stdout)?)
+}
+
+/// When the ticket route cannot be reached, the support-site fallback copies the prepared text
+/// with the web view's own clipboard (no clipboard plugin: docs/performance.md), read back from
+/// the X server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "end-to-end: scripts/test.sh runs it under Xvfb with tauri-driver"]
+async fn the_support_fallback_copies_the_text_with_the_web_views_clipboard() -> TestResult {
+    const TEXT: &str = "Bitte um Rückruf, Wache 2.";
+    let (_shop, proxy, _home, session) = faq_behind_fault_proxy().await?;
+
+    proxy.set(Fault::Stopped).await?;
+    session.go_to(&format!("#/license/{FAQ}/request/general")).await?;
+    session.wait_for(&testid("request-message")).await?.send_keys(TEXT).await?;
+    session.click(&testid("request-submit")).await?;
+    session.click(&testid("support-fallback")).await?;
+    // The copy comes before the browser is opened; a test machine may have no browser opener,
+    // so either outcome of that second step is accepted here.
+    session
+        .wait_for(&format!("{}, {}", testid("fallback-done"), testid("error-message")))
+        .await?;
+    let copied = clipboard_text()?;
+    assert!(copied.contains(TEXT), "the clipboard holds the request: {copied:?}");
     session.end().await
 }
 

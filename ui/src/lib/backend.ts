@@ -102,9 +102,9 @@ export const createTicket = (
   fields: Record<string, unknown>,
   idempotencyKey: string,
 ) => call<Ticket>('create_ticket', { email, topic, message, fields, idempotencyKey });
-/** Opens the support site for the topic and copies the text to the clipboard. */
-export const supportFallback = (email: string, topic: TicketTopic, text: string) =>
-  call<null>('support_fallback', { email, topic, text });
+/** Opens the support site with the topic preselected (the page copies the text: lib/clipboard). */
+export const supportFallback = (email: string, topic: TicketTopic) =>
+  call<null>('support_fallback', { email, topic });
 /** Opens a page of the account's shop or support site. */
 export const openLink = (email: string, target: LinkTarget, id?: number | string) =>
   call<null>('open_link', id === undefined ? { email, target } : { email, target, id });
