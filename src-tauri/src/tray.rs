@@ -12,15 +12,15 @@ use tauri::{AppHandle, Runtime};
 /// The tray icon's id.
 const TRAY_ID: &str = "main";
 
-/// The icon for an urgency (the app icon with a coloured dot).
-fn icon(urgency: Urgency) -> tauri::Result<Image<'static>> {
-    let bytes: &'static [u8] = match urgency {
-        Urgency::Ok => include_bytes!("../icons/tray-ok.png"),
-        Urgency::Warning => include_bytes!("../icons/tray-warning.png"),
-        Urgency::Critical => include_bytes!("../icons/tray-critical.png"),
-        Urgency::Expired => include_bytes!("../icons/tray-expired.png"),
-    };
-    Image::from_bytes(bytes)
+/// The icon for an urgency (the app icon with a coloured dot), decoded when the app is compiled:
+/// no PNG decoder (Tauri's `image-png`) in the binary (docs/performance.md, Size).
+fn icon(urgency: Urgency) -> Image<'static> {
+    match urgency {
+        Urgency::Ok => tauri::include_image!("icons/tray-ok.png"),
+        Urgency::Warning => tauri::include_image!("icons/tray-warning.png"),
+        Urgency::Critical => tauri::include_image!("icons/tray-critical.png"),
+        Urgency::Expired => tauri::include_image!("icons/tray-expired.png"),
+    }
 }
 
 /// True when a tray can exist: on Linux it needs a D-Bus session (StatusNotifier).
@@ -71,7 +71,7 @@ pub fn set_language<R: Runtime>(app: &AppHandle<R>, language: Language) {
 fn build<R: Runtime>(app: &AppHandle<R>, language: Language) -> tauri::Result<()> {
     let menu = menu(app, language)?;
     TrayIconBuilder::with_id(TRAY_ID)
-        .icon(icon(Urgency::Ok)?)
+        .icon(icon(Urgency::Ok))
         .tooltip("FE2 License Manager")
         .menu(&menu)
         .on_menu_event(|app, event| match event.id().as_ref() {
@@ -106,8 +106,8 @@ pub fn show<R: Runtime>(app: &AppHandle<R>, views: &[LicenseView], language: Lan
             counted(Urgency::Expired)
         ),
     };
-    let result = icon(worst)
-        .and_then(|i| tray.set_icon(Some(i)))
+    let result = tray
+        .set_icon(Some(icon(worst)))
         .and_then(|()| tray.set_tooltip(Some(tooltip)));
     if let Err(e) = result {
         log::info!("cannot update the tray icon: {e}");
