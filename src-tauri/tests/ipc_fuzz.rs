@@ -12,7 +12,7 @@
 //!
 //! No network beyond 127.0.0.1: the only argument the core connects to is `add_account`'s
 //! `shopUrl`, and a guard lets through only URLs the client refuses before connecting or the
-//! loopback shop and a closed loopback port. The mock app has no opener and no clipboard plugin,
+//! loopback shop and a closed loopback port. The mock app has no opener plugin,
 //! so `open_link` and `support_fallback` cannot open a browser (asserted below).
 //!
 //! 256 cases per command and mode; `FE2_FULL_FUZZ=1` runs 2 560.
@@ -838,10 +838,7 @@ fn door(cmd: &str, mode: Mode, shop: u16, closed: u16) -> (BoxedStrategy<Value>,
             Anything,
         ),
         "support_fallback" => (
-            args(vec![
-                arg("email", deep_email()),
-                arg("topic", topic()),
-            ]),
+            args(vec![arg("email", deep_email()), arg("topic", topic())]),
             RefusalOnly,
         ),
         "open_link" => (
@@ -910,14 +907,10 @@ fn fuzz_harness(mode: Mode) -> (Harness, Arc<WatchedSecrets>) {
         ..ServiceOptions::default()
     };
     let h = harness_with(secrets.clone(), options);
-    // Without these plugins no case can open a browser or touch the clipboard.
+    // Without the opener plugin no case can open a browser (the app has no clipboard plugin).
     assert!(h
         .app
         .try_state::<tauri_plugin_opener::Opener<MockRuntime>>()
-        .is_none());
-    assert!(h
-        .app
-        .try_state::<tauri_plugin_clipboard_manager::Clipboard<MockRuntime>>()
         .is_none());
     if mode == Mode::SignedIn {
         let added = call(

@@ -43,7 +43,8 @@ async fn last_error(session: &Session, code: &str) -> TestResult<String> {
 
 /// The FAQ customer's license opened in the app, its shop behind a fault proxy (no fault yet).
 /// The shop and the data home live as long as the returned values.
-async fn faq_behind_fault_proxy() -> TestResult<(ShopProcess, FaultProxy, tempfile::TempDir, Session)> {
+async fn faq_behind_fault_proxy(
+) -> TestResult<(ShopProcess, FaultProxy, tempfile::TempDir, Session)> {
     let shop = ShopProcess::serve(FIXTURE, None)?;
     let proxy = FaultProxy::start(shop.base_url()).await?;
     let password = fixture_customer(FIXTURE, FAQ)?.app_password;
@@ -121,17 +122,30 @@ async fn the_support_fallback_copies_the_text_with_the_web_views_clipboard() -> 
     let (_shop, proxy, _home, session) = faq_behind_fault_proxy().await?;
 
     proxy.set(Fault::Stopped).await?;
-    session.go_to(&format!("#/license/{FAQ}/request/general")).await?;
-    session.wait_for(&testid("request-message")).await?.send_keys(TEXT).await?;
+    session
+        .go_to(&format!("#/license/{FAQ}/request/general"))
+        .await?;
+    session
+        .wait_for(&testid("request-message"))
+        .await?
+        .send_keys(TEXT)
+        .await?;
     session.click(&testid("request-submit")).await?;
     session.click(&testid("support-fallback")).await?;
     // The copy comes before the browser is opened; a test machine may have no browser opener,
     // so either outcome of that second step is accepted here.
     session
-        .wait_for(&format!("{}, {}", testid("fallback-done"), testid("error-message")))
+        .wait_for(&format!(
+            "{}, {}",
+            testid("fallback-done"),
+            testid("error-message")
+        ))
         .await?;
     let copied = clipboard_text()?;
-    assert!(copied.contains(TEXT), "the clipboard holds the request: {copied:?}");
+    assert!(
+        copied.contains(TEXT),
+        "the clipboard holds the request: {copied:?}"
+    );
     session.end().await
 }
 
