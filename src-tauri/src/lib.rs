@@ -20,7 +20,7 @@ pub use ipc_error::IpcError;
 
 use fe2_license::paths::{Home, HOME_ENV};
 use fe2_license::secrets::{KeychainSecretStore, SecretStore};
-use fe2_license::service::Service;
+use fe2_license::service::{LicenseView, Service};
 use fe2_license::{Clock, ErrorClass, SystemClock};
 use start_failure::StartFailure;
 use std::path::PathBuf;
@@ -179,6 +179,13 @@ fn run_app(demo: bool) -> Result<(), Box<dyn std::error::Error>> {
         None
     };
 
+    // The page's first views are read (keychain, signatures) while Tauri, GTK and the plugins
+    // start, not before the window (docs/performance.md); after the demo shop's accounts exist.
+    let first_views = {
+        let service = service.clone();
+        std::thread::spawn(move || tauri::async_runtime::block_on(service.accounts()))
+    };
+
     let mut context = tauri::generate_context!();
     let identifier = platform::instance_identifier(
         &context.config().identifier,
@@ -196,7 +203,9 @@ fn run_app(demo: bool) -> Result<(), Box<dyn std::error::Error>> {
                 app.manage(DemoShop { _shop: shop });
                 demo::exit_on_signal(app.handle().clone());
             }
-            let start = start_data(app.handle());
+            // A thread that panicked leaves the page to ask for the views itself.
+            let views = first_views.join().ok();
+            let start = start_data(app.handle(), views);
             open_main_window(app.handle(), &home, &start)?;
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(refresh_in_background(handle, FIRST_LIST_FALLBACK));
@@ -268,12 +277,15 @@ fn with_plugins(builder: tauri::Builder<Wry>, home: &Home, demo: bool) -> tauri:
 
 /// The page's first data as a script: the cached views, the settings and the app info that the
 /// first `list_licenses`, `get_settings` and `app_info` would answer, so that the first card is
-/// painted without waiting for IPC (docs/performance.md). Only what the service shows: the
-/// same views, verified the same way. The page still asks for them (the background refresh
-/// starts after that answer), and uses these only until the answers arrive.
-fn start_data<R: Runtime>(app: &AppHandle<R>) -> String {
+/// painted without waiting for IPC (docs/performance.md). Only what the service shows: `views`
+/// are `Service::accounts`, read while the app started. The page still asks for them (the
+/// background refresh starts after that answer), and uses these only until the answers arrive.
+/// Without views (`None`) there is no start data and the page waits for the commands.
+fn start_data<R: Runtime>(app: &AppHandle<R>, views: Option<Vec<LicenseView>>) -> String {
+    let Some(views) = views else {
+        return String::new();
+    };
     let state = app.state::<AppState>();
-    let views = tauri::async_runtime::block_on(state.service.accounts());
     let data = serde_json::json!({
         "views": views,
         "settings": state.service.settings(),
