@@ -2,7 +2,11 @@ import { mount } from 'svelte';
 import App from './App.svelte';
 import { setLanguage } from './i18n/index.svelte';
 import { startLanguage } from './lib/store.svelte';
+import { onWindows } from './lib/platform';
 import './app.css';
+
+// Windows' UI font (app.css): set before the first layout.
+if (onWindows(navigator.userAgent)) document.documentElement.classList.add('windows');
 
 const mountApp = () => mount(App, { target: document.getElementById('app') as HTMLElement });
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { formatDate, formatDateTime, formatMoney, formatPercent } from '../src/lib/format';
+import { onWindows } from '../src/lib/platform';
 import { locale } from '../src/i18n/index.svelte';
 
 describe('formatting', () => {
@@ -35,5 +36,16 @@ describe('formatting', () => {
     locale.lang = 'de';
     expect(formatPercent('0.19')).toBe('19');
     expect(formatPercent('0.075')).toBe('7,5');
+  });
+});
+
+describe('platform', () => {
+  test('only WebView2 on Windows gets the Windows font', () => {
+    const webview2 =
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0';
+    const webkitgtk = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15';
+    expect(onWindows(webview2)).toBe(true);
+    expect(onWindows(webkitgtk)).toBe(false);
+    expect(onWindows('Mozilla/5.0 (Wayland; Linux x86_64) AppleWebKit/605.1.15')).toBe(false);
   });
 });
