@@ -14,36 +14,28 @@ type Texts = Partial<Record<Key, string>>;
 // Replaced as a whole when a chunk arrives, so that every t() that ran before runs again.
 let texts = $state.raw<{ de: Texts; en: Texts | null }>({ de, en: null });
 
-let pageTexts: Promise<void> | null = null;
-let englishTexts: Promise<void> | null = null;
 let switches = 0;
 
-/** Loads the German texts of the pages after the first (once; again after a failure). */
-export function loadPageTexts(): Promise<void> {
-  pageTexts ??= import('./de-pages').then(
-    ({ dePages }) => {
-      texts = { ...texts, de: { ...texts.de, ...dePages } };
-    },
-    (e: unknown) => {
-      pageTexts = null;
+/** A loader that runs once, and again after a failure (a chunk that could not be fetched). */
+function once(load: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  return () =>
+    (running ??= load().catch((e: unknown) => {
+      running = null;
       throw e;
-    },
-  );
-  return pageTexts;
+    }));
 }
 
-function loadEnglish(): Promise<void> {
-  englishTexts ??= import('./en').then(
-    ({ en }) => {
-      texts = { ...texts, en };
-    },
-    (e: unknown) => {
-      englishTexts = null;
-      throw e;
-    },
-  );
-  return englishTexts;
-}
+/** Loads the German texts of the pages after the first. */
+export const loadPageTexts = once(async () => {
+  const { dePages } = await import('./de-pages');
+  texts = { ...texts, de: { ...texts.de, ...dePages } };
+});
+
+const loadEnglish = once(async () => {
+  const { en } = await import('./en');
+  texts = { ...texts, en };
+});
 
 /**
  * Switches the language once its texts are there (German at once). The last call wins; when
