@@ -4,6 +4,8 @@
 mod commands;
 #[cfg(feature = "demo")]
 mod demo;
+#[cfg(target_os = "linux")]
+mod desktop_bus;
 mod ipc_error;
 mod links;
 mod navigation;
@@ -17,6 +19,7 @@ mod tray;
 include!("command_names.rs");
 
 pub use ipc_error::IpcError;
+pub use links::BrowserOpener;
 
 use fe2_license::paths::{Home, HOME_ENV};
 use fe2_license::secrets::{KeychainSecretStore, SecretStore};
@@ -247,24 +250,30 @@ fn with_plugins(builder: tauri::Builder<Wry>, home: &Home, demo: bool) -> tauri:
         .level_for("reqwest", log::LevelFilter::Warn)
         .level_for("hyper", log::LevelFilter::Warn)
         .level_for("hyper_util", log::LevelFilter::Warn)
-        .level_for("zbus", log::LevelFilter::Warn)
         .max_file_size(1_000_000)
         .rotation_strategy(RotationStrategy::KeepOne)
         .build();
     // An absolute file name: window-state joins it onto its directory, which then drops out.
     let window_state_file = home.data_dir().join("window-state.json");
+    // Linux: single instance and notifications over the keychain's D-Bus binding instead of
+    // the plugins' own D-Bus stack (desktop_bus.rs).
+    #[cfg(target_os = "linux")]
+    let builder = builder.plugin(desktop_bus::single_instance());
+    #[cfg(not(target_os = "linux"))]
     let builder = builder
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             platform::show_main_window(app)
         }))
+        .plugin(tauri_plugin_notification::init());
+    let builder = builder
+        .manage(publish::DesktopNotifications)
+        .manage(links::BrowserOpener)
         .plugin(logs)
         .plugin(
             tauri_plugin_window_state::Builder::new()
                 .with_filename(window_state_file.to_string_lossy())
                 .build(),
-        )
-        .plugin(tauri_plugin_notification::init())
-        .plugin(tauri_plugin_opener::init());
+        );
     // The start-up benchmark's marker, only in benchmark builds (scripts/bench.sh).
     #[cfg(feature = "bench")]
     let builder = builder.plugin(fe2_bench_marker::init());

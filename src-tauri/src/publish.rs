@@ -8,7 +8,6 @@ use fe2_license::expiry::Urgency;
 use fe2_license::service::{LicenseView, RefreshState};
 use std::sync::atomic::Ordering;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
-use tauri_plugin_notification::NotificationExt;
 
 /// Event with every `LicenseView`, most urgent first.
 pub const LICENSES_UPDATED: &str = "licenses-updated";
@@ -57,10 +56,7 @@ fn notify<R: Runtime>(
     views: &[LicenseView],
     language: Language,
 ) {
-    if !state.service.settings().notifications
-        || app
-            .try_state::<tauri_plugin_notification::Notification<R>>()
-            .is_none()
+    if !state.service.settings().notifications || app.try_state::<DesktopNotifications>().is_none()
     {
         return;
     }
@@ -77,11 +73,48 @@ fn notify<R: Runtime>(
         let app = app.clone();
         // Showing talks to the desktop's notification service, which may be slow or missing.
         tauri::async_runtime::spawn_blocking(move || {
-            if let Err(e) = app.notification().builder().title(title).body(body).show() {
+            if let Err(e) = show_notification(&app, title, body) {
                 log::info!("no desktop notification shown: {e}");
             }
         });
     }
+}
+
+/// Managed by the app when it shows desktop notifications (not in tests of the commands).
+pub struct DesktopNotifications;
+
+/// Linux: straight to the desktop's notification service (`desktop_bus`).
+#[cfg(target_os = "linux")]
+fn show_notification<R: Runtime>(
+    app: &AppHandle<R>,
+    title: String,
+    body: String,
+) -> Result<(), String> {
+    // The icon and desktop entry carry the binary's name, as the Linux packages install them.
+    crate::desktop_bus::notify(
+        &app.package_info().name,
+        env!("CARGO_PKG_NAME"),
+        &title,
+        &body,
+    )
+    .map(|_| ())
+    .map_err(|e| e.to_string())
+}
+
+/// Windows and macOS: the official notification plugin.
+#[cfg(not(target_os = "linux"))]
+fn show_notification<R: Runtime>(
+    app: &AppHandle<R>,
+    title: String,
+    body: String,
+) -> Result<(), String> {
+    use tauri_plugin_notification::NotificationExt;
+    app.notification()
+        .builder()
+        .title(title)
+        .body(body)
+        .show()
+        .map_err(|e| e.to_string())
 }
 
 /// Title and text of a renewal reminder: the date and, with a cached catalog, the gross amount.

@@ -12,7 +12,7 @@
 //!
 //! No network beyond 127.0.0.1: the only argument the core connects to is `add_account`'s
 //! `shopUrl`, and a guard lets through only URLs the client refuses before connecting or the
-//! loopback shop and a closed loopback port. The mock app has no opener plugin,
+//! loopback shop and a closed loopback port. The mock app has no browser opener,
 //! so `open_link` and `support_fallback` cannot open a browser (asserted below).
 //!
 //! 256 cases per command and mode; `FE2_FULL_FUZZ=1` runs 2 560.
@@ -907,10 +907,10 @@ fn fuzz_harness(mode: Mode) -> (Harness, Arc<WatchedSecrets>) {
         ..ServiceOptions::default()
     };
     let h = harness_with(secrets.clone(), options);
-    // Without the opener plugin no case can open a browser (the app has no clipboard plugin).
+    // Without the app's browser opener no case can open a browser (nor touch the clipboard).
     assert!(h
         .app
-        .try_state::<tauri_plugin_opener::Opener<MockRuntime>>()
+        .try_state::<fe2_license_manager::BrowserOpener>()
         .is_none());
     if mode == Mode::SignedIn {
         let added = call(

@@ -2,7 +2,10 @@
 //! tauri-driver + WebKitWebDriver. Run by scripts/test.sh (`cargo test -p fe2-e2e -- --ignored
 //! --test-threads=1` inside xvfb-run and dbus-run-session with an unlocked gnome-keyring).
 
-use fe2_e2e::{card, data_home, demo_customer, demo_days_left, demo_shop, Session, TestResult};
+use fe2_e2e::{
+    app_binary, card, data_home, demo_customer, demo_days_left, demo_shop, Session, TestResult,
+};
+use std::time::{Duration, Instant};
 
 const EMAIL: &str = "leitstelle@ff-musterstadt.de";
 
@@ -102,5 +105,32 @@ async fn with_the_shop_stopped_a_restarted_app_shows_the_cached_license_offline(
     assert_eq!(given, serde_json::json!([EMAIL]), "the page's start data");
     session.wait_for("[data-testid=\"offline-banner\"]").await?;
     session.screenshot("offline").await?;
+    session.end().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "end-to-end: scripts/test.sh runs it under Xvfb with tauri-driver"]
+async fn a_second_start_hands_over_to_the_running_app_and_exits() -> TestResult {
+    let home = data_home()?;
+    let session = Session::start(&[], Some(home.path())).await?;
+    session.wait_for("#dash-heading").await?;
+    let mut second = std::process::Command::new(app_binary()?)
+        .env("FE2_LICENSE_HOME", home.path())
+        .spawn()?;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = second.try_wait()? {
+            break status;
+        }
+        if Instant::now() > deadline {
+            second.kill()?;
+            return Err("the second start kept running beside the first".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "the second start's exit: {status}");
+    // The first app still answers.
+    session.go_to_dashboard().await?;
+    session.wait_for("#dash-heading").await?;
     session.end().await
 }
