@@ -32,6 +32,34 @@ describe('formatting', () => {
     expect(formatDate('2026-01-01T00:00:00Z')).toBe('1 Jan 2026');
   });
 
+  test('German dates match Intl in Europe/Berlin, also at each summer-time change', () => {
+    locale.lang = 'de';
+    // The judge: Intl with the ICU time-zone data of this Node.
+    const zone = { timeZone: 'Europe/Berlin', day: '2-digit', month: '2-digit', year: 'numeric' } as const;
+    const day = new Intl.DateTimeFormat('de-DE', zone);
+    const moment = new Intl.DateTimeFormat('de-DE', { ...zone, hour: '2-digit', minute: '2-digit' });
+    const instants: number[] = [];
+    for (let year = 1996; year <= 2037; year++) {
+      // Around 01:00 UTC of every Sunday in March, April, September, October and November
+      // (the changes), and a spread of other instants.
+      for (const month of [2, 3, 8, 9, 10]) {
+        for (let date = 1; date <= 31; date++) {
+          const t = Date.UTC(year, month, date, 1);
+          if (new Date(t).getUTCDay() !== 0) continue;
+          for (const minutes of [-61, -60, -1, 0, 1, 59, 60, 61]) instants.push(t + minutes * 60_000);
+        }
+      }
+      for (let i = 0; i < 60; i++) instants.push(Date.UTC(year, 0, 1) + ((i * 7_777_777_777) % 31_536_000_000));
+    }
+    for (const t of instants) {
+      const iso = new Date(t).toISOString();
+      expect(formatDate(iso), iso).toBe(day.format(t));
+      expect(formatDateTime(iso), iso).toBe(moment.format(t));
+    }
+    // Beyond the rule's years Intl formats.
+    expect(formatDateTime('2040-07-01T12:00:00Z')).toBe(moment.format(Date.UTC(2040, 6, 1, 12)));
+  });
+
   test('VAT rate as percent', () => {
     locale.lang = 'de';
     expect(formatPercent('0.19')).toBe('19');

@@ -35,8 +35,34 @@ function parse(iso: string | null | undefined): Date | null {
 
 type Lang = typeof locale.lang;
 
-// Made on first use: each format loads ICU locale and zone data, which the first paint pays for
-// only in its own language (docs/performance.md).
+// German dates are numbers only, so they are written here: the first Intl format costs the first
+// paint 11–16 ms in WebKitGTK (ICU locale and zone data; docs/performance.md). Europe/Berlin keeps
+// EU summer time, from the last Sunday of March to the last Sunday of October, 01:00 UTC both
+// (since 1996). Outside the years that tests/format.test.ts compares with Intl, Intl formats.
+const RULE_YEARS = { first: 1996, last: 2037 };
+const HOUR = 3_600_000;
+
+function lastSundayUtc(year: number, month: number): number {
+  const lastDay = new Date(Date.UTC(year, month + 1, 0, 1));
+  return lastDay.getTime() - lastDay.getUTCDay() * 24 * HOUR;
+}
+
+/** The wall clock in Europe/Berlin as UTC fields of a shifted Date; null outside the rule's years. */
+function berlinWallClock(d: Date): Date | null {
+  const year = d.getUTCFullYear();
+  if (year < RULE_YEARS.first || year > RULE_YEARS.last) return null;
+  const t = d.getTime();
+  const summer = t >= lastSundayUtc(year, 2) && t < lastSundayUtc(year, 9);
+  return new Date(t + (summer ? 2 : 1) * HOUR);
+}
+
+const two = (n: number) => String(n).padStart(2, '0');
+
+function germanDate(wall: Date): string {
+  return `${two(wall.getUTCDate())}.${two(wall.getUTCMonth() + 1)}.${wall.getUTCFullYear()}`;
+}
+
+// Made on first use: each format loads ICU locale and zone data.
 const dateOptions: Record<Lang, Intl.DateTimeFormatOptions> = {
   de: { timeZone: ZONE, day: '2-digit', month: '2-digit', year: 'numeric' },
   en: { timeZone: ZONE, day: 'numeric', month: 'short', year: 'numeric' },
@@ -59,13 +85,19 @@ function dateTimeFormat(lang: Lang): Intl.DateTimeFormat {
 /** A day in Europe/Berlin: de `01.01.2026`, en `1 Jan 2026`; "–" when absent. */
 export function formatDate(iso: string | null | undefined): string {
   const d = parse(iso);
-  return d ? dateFormat(locale.lang).format(d) : '–';
+  if (!d) return '–';
+  const wall = locale.lang === 'de' ? berlinWallClock(d) : null;
+  return wall ? germanDate(wall) : dateFormat(locale.lang).format(d);
 }
 
-/** A moment in Europe/Berlin with hours and minutes. */
+/** A moment in Europe/Berlin with hours and minutes: de `01.12.2026, 10:34`. */
 export function formatDateTime(iso: string | null | undefined): string {
   const d = parse(iso);
-  return d ? dateTimeFormat(locale.lang).format(d) : '–';
+  if (!d) return '–';
+  const wall = locale.lang === 'de' ? berlinWallClock(d) : null;
+  return wall
+    ? `${germanDate(wall)}, ${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}`
+    : dateTimeFormat(locale.lang).format(d);
 }
 
 /** "1 Tag" / "183 Tage" in the current language. */
