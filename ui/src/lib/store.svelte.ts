@@ -76,7 +76,7 @@ function startData(): StartData | null {
 }
 
 /** Resolves after the next frame has been painted (a task after the animation frame). */
-function afterNextPaint(): Promise<void> {
+export function afterNextPaint(): Promise<void> {
   return new Promise((resolve) => {
     const later = () => setTimeout(resolve, 0);
     if (typeof requestAnimationFrame === 'function') requestAnimationFrame(later);
