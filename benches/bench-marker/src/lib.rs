@@ -1,8 +1,9 @@
 //! The start-up benchmark's marker, identical in the app and in the bare baseline app.
 //!
 //! When `FE2_BENCH_MARKER` names a file, an initialisation script waits for the page's
-//! `performance.mark('fe2-first-card')`, for the frame that paints what was marked (the next one,
-//! unless the paint timing shows that one already did) and then asks to navigate to a fixed URL; the navigation hook cancels that navigation and writes the wall-clock
+//! `performance.mark('fe2-first-card')` and for the frame that paints what was marked (the next
+//! one, unless the paint timing shows that one already did), then asks to navigate to a fixed
+//! URL; the navigation hook cancels that navigation and writes the wall-clock
 //! time (nanoseconds since the Unix epoch) to the file, and on a second line the page's own
 //! timeline from the URL's query (`origin`: navigation start, ms since the epoch; `dcl`:
 //! DOMContentLoaded and `mark`: the mark, ms after `origin`), so that the start-up can be split

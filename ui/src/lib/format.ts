@@ -58,6 +58,11 @@ function berlinWallClock(d: Date): Date | null {
 
 const two = (n: number) => String(n).padStart(2, '0');
 
+/** The Berlin wall clock when the page speaks German and the rule covers the year, else null (Intl). */
+function germanWallClock(d: Date): Date | null {
+  return locale.lang === 'de' ? berlinWallClock(d) : null;
+}
+
 function germanDate(wall: Date): string {
   return `${two(wall.getUTCDate())}.${two(wall.getUTCMonth() + 1)}.${wall.getUTCFullYear()}`;
 }
@@ -86,7 +91,7 @@ function dateTimeFormat(lang: Lang): Intl.DateTimeFormat {
 export function formatDate(iso: string | null | undefined): string {
   const d = parse(iso);
   if (!d) return '–';
-  const wall = locale.lang === 'de' ? berlinWallClock(d) : null;
+  const wall = germanWallClock(d);
   return wall ? germanDate(wall) : dateFormat(locale.lang).format(d);
 }
 
@@ -94,7 +99,7 @@ export function formatDate(iso: string | null | undefined): string {
 export function formatDateTime(iso: string | null | undefined): string {
   const d = parse(iso);
   if (!d) return '–';
-  const wall = locale.lang === 'de' ? berlinWallClock(d) : null;
+  const wall = germanWallClock(d);
   return wall
     ? `${germanDate(wall)}, ${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}`
     : dateTimeFormat(locale.lang).format(d);
