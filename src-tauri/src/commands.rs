@@ -12,7 +12,7 @@ use fe2_license::service::{
 use rust_decimal::Decimal;
 use tauri::{AppHandle, Runtime, State};
 
-/// Version, demo mode and data home.
+/// Version, demo mode, data home and the central policies.
 #[tauri::command]
 pub fn app_info<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> AppInfo {
     info(&app, &state)
@@ -24,6 +24,7 @@ pub(crate) fn info<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> AppInfo 
         version: app.package_info().version.to_string(),
         demo: state.demo,
         data_home: state.data_home.display().to_string(),
+        policy: state.service.policy().view(),
     }
 }
 

@@ -210,6 +210,12 @@ fn run_app(demo: bool) -> Result<(), Box<dyn std::error::Error>> {
             let views = first_views.join().ok();
             let start = start_data(app.handle(), views);
             open_main_window(app.handle(), &home, &start)?;
+            // A central policy's autostart is enforced at every start, not only when the
+            // settings are saved: the policy may have come after the last save.
+            let state = app.state::<AppState>();
+            if let Some(enabled) = state.service.policy().autostart {
+                platform::apply_autostart(app.handle(), &state, enabled);
+            }
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(refresh_in_background(handle, FIRST_LIST_FALLBACK));
             Ok(())

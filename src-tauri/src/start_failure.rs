@@ -69,10 +69,13 @@ impl StartFailure {
 
     /// Tells the user and the log, then ends the process with [`Self::exit_code`].
     pub fn report_and_exit(&self, home: Option<&Home>) -> ! {
-        // The user chose the language in the settings; without them the default (German).
-        let language = home
-            .map(|home| load_settings(home).0.language)
-            .unwrap_or_default();
+        // The administrator's language policy, else the user's settings, else German.
+        let language = fe2_license::policy::Policy::load()
+            .language
+            .unwrap_or_else(|| {
+                home.map(|home| load_settings(home).0.language)
+                    .unwrap_or_default()
+            });
         let (title, text) = self.message(language);
         eprintln!("{title}: {text}");
         if let Some(home) = home {

@@ -174,3 +174,25 @@ describe('default order reference', () => {
     expect(sent).toEqual(['04011000-1234512345-07', '04011000-1234512345-06', null]);
   });
 });
+
+test('read-only by policy: no action that changes something, and the reason said', async () => {
+  mountApp({
+    views: [view(faqLicense({
+      scheduled_changes: [{ id: 'sc_1', sku: 'fe2-persons', quantity: 10, effective_date: '2026-01-01T00:00:00Z' }],
+    }))],
+    hash: `#/license/${EMAIL}`,
+    handlers: { license_details: details, open_link: null },
+    info: {
+      policy: { locked: {}, read_only: true, read_only_origin: 'HKLM', allowed_shop_hosts: [], problems: [] },
+    },
+  });
+  await screen.findAllByTestId('item-qty');
+  expect(screen.getByTestId('read-only-banner').textContent).toContain('Nur lesen: vom Administrator festgelegt');
+  expect(screen.getByTestId('read-only-notice')).toBeTruthy();
+  for (const id of ['change-quantities', 'request-navlog', 'cancel-scheduled-change', 'default-reference-form', 'remove-account', 'add-account']) {
+    expect(screen.queryByTestId(id), id).toBeNull();
+  }
+  // What is only shown stays: the scheduled change and the orders.
+  expect(screen.getByTestId('scheduled-change')).toBeTruthy();
+  expect(await screen.findAllByTestId('order')).toHaveLength(2);
+});

@@ -2,7 +2,7 @@
 import { expect, test } from 'vitest';
 import { screen, waitFor } from '@testing-library/svelte';
 import { faqLicense, settingsDe, view } from './fixtures';
-import { mountApp } from './harness';
+import { mountApp, NO_POLICY } from './harness';
 import { cardsThatFit } from '../src/views/Dashboard.svelte';
 
 test('cards that fit the window: whole columns times the rows below the heading, at least one', () => {
@@ -21,7 +21,7 @@ test('the first frame holds the cards that fit the window, the rest follow a row
   (window as { __FE2_START__?: unknown }).__FE2_START__ = {
     views: many,
     settings: settingsDe,
-    info: { version: '0.1.0', demo: false, data_home: '/tmp/fe2' },
+    info: { version: '0.1.0', demo: false, data_home: '/tmp/fe2', policy: NO_POLICY },
   };
   const never = () => new Promise(() => {});
   mountApp({ handlers: { list_licenses: never, get_settings: never, app_info: never } });

@@ -102,6 +102,6 @@ export const downgradeQuote: Quote = {
 };
 
 /** Default settings, German. */
-export const settingsDe: Settings = { language: 'de', warning_days: 30, critical_days: 14, notifications: true, autostart: false, renewal_reminder_days: 90 };
+export const settingsDe: Settings = { language: 'de', warning_days: 30, critical_days: 14, notifications: true, autostart: false, renewal_reminder_days: 90, proxy: 'system' };
 /** The same in English. */
 export const settingsEn: Settings = { ...settingsDe, language: 'en' };

@@ -14,6 +14,15 @@ export interface Call {
 /** A command's answer: a value, or a function of the args (throw to reject). */
 type Handler = unknown | ((args: Record<string, unknown>) => unknown);
 
+/** No central policy: nothing locked, not read-only. */
+export const NO_POLICY: AppInfo['policy'] = {
+  locked: {},
+  read_only: false,
+  read_only_origin: null,
+  allowed_shop_hosts: [],
+  problems: [],
+};
+
 /** Options of a mounted app. */
 export interface Setup {
   views?: LicenseView[];
@@ -29,7 +38,7 @@ export function mountApp(setup: Setup = {}) {
   const handlers: Record<string, Handler> = {
     list_licenses: setup.views ?? [],
     get_settings: setup.settings ?? settingsDe,
-    app_info: { version: '0.1.0', demo: false, data_home: '/tmp/fe2', ...setup.info },
+    app_info: { version: '0.1.0', demo: false, data_home: '/tmp/fe2', policy: NO_POLICY, ...setup.info },
     ...setup.handlers,
   };
   mockIPC(

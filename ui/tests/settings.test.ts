@@ -25,7 +25,7 @@ test('saving English switches the language at once', async () => {
   await fireEvent.click(screen.getByTestId('settings-save'));
   await waitFor(() => expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Settings'));
   expect(calls.find((c) => c.cmd === 'set_settings')?.args).toEqual({
-    settings: { language: 'en', warning_days: 45, critical_days: 14, notifications: true, autostart: false, renewal_reminder_days: 90 },
+    settings: { language: 'en', warning_days: 45, critical_days: 14, notifications: true, autostart: false, renewal_reminder_days: 90, proxy: 'system' },
   });
 });
 
@@ -46,6 +46,46 @@ test('the renewal reminder days are saved with the other settings and checked', 
   await fireEvent.click(screen.getByTestId('settings-save'));
   await waitFor(() => expect(count('set_settings')).toBe(1));
   expect(calls.find((c) => c.cmd === 'set_settings')?.args).toEqual({
-    settings: { language: 'de', warning_days: 30, critical_days: 14, notifications: true, autostart: false, renewal_reminder_days: 120 },
+    settings: { language: 'de', warning_days: 30, critical_days: 14, notifications: true, autostart: false, renewal_reminder_days: 120, proxy: 'system' },
   });
+});
+
+test('a setting a policy locks is greyed and named', async () => {
+  mountApp({
+    hash: '#/settings',
+    info: {
+      policy: {
+        locked: { warning_days: String.raw`HKLM\SOFTWARE\Policies\Alamos\FE2 License Manager`, proxy: '/etc/fe2-license/policy.json' },
+        read_only: false,
+        read_only_origin: null,
+        allowed_shop_hosts: [],
+        problems: ['HKLM\\…\\CriticalDays: 400 is more than 366 days; ignored'],
+      },
+    },
+  });
+  const warning = (await screen.findByTestId('settings-warning-days')) as HTMLInputElement;
+  expect(warning.disabled).toBe(true);
+  expect(screen.getByTestId('locked-warning_days').textContent).toBe('vom Administrator festgelegt');
+  expect(warning.getAttribute('aria-describedby')).toBe('warning-days-locked');
+  expect((screen.getByTestId('settings-critical-days') as HTMLInputElement).disabled).toBe(false);
+  expect((screen.getByTestId('settings-proxy') as HTMLFieldSetElement).disabled).toBe(true);
+  expect(screen.getByTestId('policy-problems').textContent).toContain('CriticalDays');
+  expect(screen.queryByTestId('locked-critical_days')).toBeNull();
+});
+
+test('a proxy address is checked and saved', async () => {
+  const { calls, count } = mountApp({
+    hash: '#/settings',
+    handlers: { set_settings: (args: Record<string, unknown>) => args.settings },
+  });
+  await fireEvent.click(await screen.findByTestId('settings-proxy-url-mode'));
+  const url = await screen.findByTestId('settings-proxy-url');
+  await fireEvent.input(url, { target: { value: 'proxy.stadt.de' } });
+  await fireEvent.click(screen.getByTestId('settings-save'));
+  expect(screen.getByTestId('validation-error').textContent).toBe('Bitte den Proxy als http://host:port angeben.');
+  expect(count('set_settings')).toBe(0);
+  await fireEvent.input(url, { target: { value: 'http://proxy.stadt.de:3128' } });
+  await fireEvent.click(screen.getByTestId('settings-save'));
+  await waitFor(() => expect(count('set_settings')).toBe(1));
+  expect((calls.find((c) => c.cmd === 'set_settings')?.args.settings as { proxy: string }).proxy).toBe('http://proxy.stadt.de:3128');
 });

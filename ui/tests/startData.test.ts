@@ -2,7 +2,7 @@
 import { afterEach, expect, test } from 'vitest';
 import { screen, waitFor } from '@testing-library/svelte';
 import { faqLicense, settingsDe, settingsEn, view } from './fixtures';
-import { mountApp } from './harness';
+import { mountApp, NO_POLICY } from './harness';
 import { setLanguage } from '../src/i18n/index.svelte';
 import { sameJson, startLanguage } from '../src/lib/store.svelte';
 
@@ -14,7 +14,7 @@ test('the first cards come from the start data before any command answers', asyn
   (window as { __FE2_START__?: unknown }).__FE2_START__ = {
     views: [view(faqLicense())],
     settings: settingsEn,
-    info: { version: '0.1.0', demo: true, data_home: '/tmp/fe2' },
+    info: { version: '0.1.0', demo: true, data_home: '/tmp/fe2', policy: NO_POLICY },
   };
   const never = () => new Promise(() => {});
   // As main.ts: the start data's language first, then the app.
@@ -42,7 +42,7 @@ test('a command answer that differs from the start data replaces it', async () =
   (window as { __FE2_START__?: unknown }).__FE2_START__ = {
     views: [view(faqLicense())],
     settings: settingsDe,
-    info: { version: '0.1.0', demo: false, data_home: '/tmp/fe2' },
+    info: { version: '0.1.0', demo: false, data_home: '/tmp/fe2', policy: NO_POLICY },
   };
   mountApp({ views: [view(faqLicense()), view(faqLicense({ email: 'b@ff.de' }))] });
   await waitFor(() => expect(screen.getAllByTestId('license-card')).toHaveLength(2));

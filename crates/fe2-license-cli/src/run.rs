@@ -141,7 +141,12 @@ async fn status(service: &Service, now: DateTime<Utc>, args: StatusArgs) -> Resu
     )
     .await?;
     let text = if args.json {
-        table::status_json(&snapshots, now)
+        table::status_json(
+            &snapshots,
+            &service.setting_sources(),
+            &service.policy().problems,
+            now,
+        )
     } else {
         table::status_table(&snapshots, service.settings().language, now)
     };

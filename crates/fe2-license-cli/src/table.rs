@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use comfy_table::{presets, ContentArrangement, Table};
 use fe2_license::config::Language;
 use fe2_license::expiry;
+use fe2_license::policy::SettingOrigin;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Column headers and words of the people's output in one language.
 struct Words {
@@ -150,8 +152,22 @@ struct StatusEntry<'a> {
     last_error: Option<&'a crate::snapshot::Problem>,
 }
 
-/// `status --json`: an array, one object per account.
-pub fn status_json(snapshots: &[Snapshot], now: DateTime<Utc>) -> String {
+/// `status --json`: the licenses (one object per account), each effective setting with where
+/// it came from (policy, settings file, default), and the policies that were ignored.
+#[derive(Serialize)]
+struct StatusReport<'a> {
+    licenses: Vec<StatusEntry<'a>>,
+    settings: &'a BTreeMap<String, SettingOrigin>,
+    policy_problems: &'a [String],
+}
+
+/// `status --json` (see [`StatusReport`]).
+pub fn status_json(
+    snapshots: &[Snapshot],
+    settings: &BTreeMap<String, SettingOrigin>,
+    policy_problems: &[String],
+    now: DateTime<Utc>,
+) -> String {
     let entries: Vec<StatusEntry> = snapshots
         .iter()
         .map(|s| {
@@ -175,7 +191,12 @@ pub fn status_json(snapshots: &[Snapshot], now: DateTime<Utc>) -> String {
             }
         })
         .collect();
-    let mut text = serde_json::to_string_pretty(&entries).unwrap_or_default();
+    let report = StatusReport {
+        licenses: entries,
+        settings,
+        policy_problems,
+    };
+    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
     text.push('\n');
     text
 }
@@ -283,12 +304,24 @@ mod tests {
 
     #[test]
     fn status_json_has_the_fields_scripts_need() {
+        let settings = BTreeMap::from([(
+            "warning_days".to_string(),
+            SettingOrigin {
+                value: 45.into(),
+                source: fe2_license::policy::SettingSource::Policy,
+                origin: Some("/etc/fe2-license/policy.json".into()),
+            },
+        )]);
         let value: serde_json::Value = serde_json::from_str(&status_json(
             &[verified("a@x.de", "2026-01-01T00:00:00Z", NOW)],
+            &settings,
+            &[],
             at(NOW),
         ))
         .unwrap();
-        let entry = &value[0];
+        assert_eq!(value["settings"]["warning_days"]["source"], "policy");
+        assert_eq!(value["settings"]["warning_days"]["value"], 45);
+        let entry = &value["licenses"][0];
         assert_eq!(entry["holder"], "FF Musterstadt");
         assert_eq!(entry["package"], "FE2 Basispaket");
         assert_eq!(entry["status"], "active");

@@ -79,7 +79,10 @@ fn an_empty_home_has_no_accounts_and_exports_only_the_header() {
         "{}",
         out.stdout
     );
-    assert_eq!(run(home.path(), &["status", "--json"], "").stdout, "[]\n");
+    let status: serde_json::Value =
+        serde_json::from_str(&run(home.path(), &["status", "--json"], "").stdout).unwrap();
+    assert_eq!(status["licenses"], serde_json::json!([]));
+    assert_eq!(status["settings"]["warning_days"]["source"], "default");
     assert_eq!(
         run(home.path(), &["account", "list", "--json"], "").stdout,
         "[]\n"

@@ -364,7 +364,8 @@ fn prometheus_status_and_export_formats() {
     assert_eq!(lines.len(), 3, "{}", table.stdout);
     assert!(table.stdout.contains("FF Musterstadt") && table.stdout.contains("verifiziert"));
     let status = setup.run(&["status", "--json", "--offline"]);
-    let value: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    let value = &report["licenses"];
     assert_eq!(value[0]["email"], CRIT_EMAIL); // most urgent first
     assert_eq!(value[1]["days_left"], 183);
     assert_eq!(value[1]["verification"], "verified");
@@ -793,4 +794,82 @@ fn calendar_has_the_renewal_with_its_amount_and_the_scheduled_change() {
     let bad = setup.run(&["calendar", "--offline", "--output", &blocked_text]);
     assert_eq!(bad.code, 1, "{}", bad.stderr);
     assert!(bad.stderr.contains("x.ics"), "{}", bad.stderr);
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test.sh"]
+fn a_policy_beats_the_settings_and_read_only_refuses_changes() {
+    let setup = Setup::new();
+    let shop = setup.shop();
+    add(setup.path(), shop, OK_EMAIL, OK_PASSWORD);
+    add(setup.path(), shop, WARN_EMAIL, WARN_PASSWORD);
+    let policy = |json: &str| std::fs::write(setup.path().join(POLICY_FILE_NAME), json).unwrap();
+    std::fs::write(
+        setup.path().join("config").join("settings.json"),
+        r#"{"warning_days": 10, "critical_days": 5}"#,
+    )
+    .unwrap();
+    let by_settings = setup.run(&["check", "--account", WARN_EMAIL]);
+    assert_eq!(by_settings.code, 0, "{}", by_settings.stdout);
+
+    // The administrator's warning days win over the user's: 15 days left is a WARNING again.
+    policy(r#"{"WarningDays": 20}"#);
+    let by_policy = setup.run(&["check", "--account", WARN_EMAIL]);
+    assert_eq!(by_policy.code, 1, "{}", by_policy.stdout);
+    assert!(
+        by_policy.stdout.ends_with("=15;21:;6:;;\n"),
+        "{}",
+        by_policy.stdout
+    );
+    let status = setup.run(&["status", "--json", "--offline"]);
+    let report: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    let warning = &report["settings"]["warning_days"];
+    assert_eq!(warning["value"], 20);
+    assert_eq!(warning["source"], "policy");
+    let policy_path = setup.path().join(POLICY_FILE_NAME);
+    assert_eq!(warning["origin"], policy_path.display().to_string());
+    assert_eq!(report["settings"]["critical_days"]["source"], "settings");
+    assert_eq!(report["settings"]["language"]["source"], "default");
+
+    // Read-only: no account change, and the reason in words; nothing was removed.
+    policy(r#"{"ReadOnly": 1, "WarningDays": 400}"#);
+    let refused = setup.run(&["account", "remove", OK_EMAIL]);
+    assert_ne!(refused.code, 0);
+    assert!(refused.stderr.contains("read-only"), "{}", refused.stderr);
+    let list = setup.run(&["account", "list", "--json"]);
+    assert!(list.stdout.contains(OK_EMAIL), "{}", list.stdout);
+    // A policy value out of range is ignored and said.
+    let status = setup.run(&["status", "--json", "--offline"]);
+    let report: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(report["settings"]["warning_days"]["source"], "settings");
+    assert!(report["policy_problems"][0]
+        .as_str()
+        .unwrap()
+        .contains("WarningDays"));
+
+    // Only the shops the policy names.
+    policy(r#"{"AllowedShopHosts": ["shop.stadt.example"]}"#);
+    let other = run(
+        setup.path(),
+        &[
+            "account",
+            "add",
+            "--shop-url",
+            &shop.url,
+            "--email",
+            CRIT_EMAIL,
+            "--password-stdin",
+        ],
+        &format!("{CRIT_PASSWORD}\n"),
+    );
+    assert_ne!(other.code, 0);
+    assert!(other.stderr.contains("does not allow"), "{}", other.stderr);
+    // An account of a shop no longer allowed is not asked: the cached data with the reason.
+    let check = setup.run(&["check", "--account", OK_EMAIL, "-t", "5"]);
+    assert_eq!(check.code, 1, "{}", check.stdout);
+    assert!(
+        check.stdout.contains("refresh failed (shop_not_allowed)"),
+        "{}",
+        check.stdout
+    );
 }

@@ -233,6 +233,9 @@ pub struct Settings {
     /// Remind of an auto-renewing license's next renewal (date and amount) this many days
     /// before it (docs/domain.md, Renewal reminder); 0 turns the reminder off.
     pub renewal_reminder_days: i64,
+    /// The proxy for the shop: `system` (the operating system's), `none`, or a proxy URL
+    /// (docs/deployment.md, Proxies).
+    pub proxy: String,
 }
 
 impl Default for Settings {
@@ -245,9 +248,13 @@ impl Default for Settings {
             notifications: true,
             autostart: false,
             renewal_reminder_days: DEFAULT_RENEWAL_REMINDER_DAYS,
+            proxy: SYSTEM_PROXY.to_string(),
         }
     }
 }
+
+/// The proxy setting that asks the operating system.
+pub const SYSTEM_PROXY: &str = "system";
 
 /// Enough time before a renewal to reach a budget decision.
 const DEFAULT_RENEWAL_REMINDER_DAYS: i64 = 90;
@@ -275,6 +282,11 @@ impl Settings {
                 "thresholds must satisfy 0 ≤ critical_days ≤ warning_days ≤ 366".into(),
             ));
         }
+        if !is_proxy_setting(&self.proxy) {
+            return Err(Error::BadRequest(
+                "proxy must be system, none or a proxy URL such as http://proxy:3128".into(),
+            ));
+        }
         if !in_range(self.renewal_reminder_days) {
             return Err(Error::BadRequest(
                 "renewal_reminder_days must satisfy 0 ≤ renewal_reminder_days ≤ 366".into(),
@@ -282,6 +294,15 @@ impl Settings {
         }
         Ok(())
     }
+}
+
+/// `system`, `none`, or an `http://`/`https://` proxy URL with a host.
+fn is_proxy_setting(proxy: &str) -> bool {
+    matches!(proxy, SYSTEM_PROXY | "none")
+        || reqwest::Url::parse(proxy).is_ok_and(|url| {
+            matches!(url.scheme(), "http" | "https")
+                && url.host_str().is_some_and(|h| !h.is_empty())
+        })
 }
 
 /// The settings; missing or damaged files give the defaults (the damage is returned to report).
@@ -308,6 +329,18 @@ pub fn load_settings(home: &Home) -> (Settings, Option<Error>) {
         },
         Err(e) => (Settings::default(), Some(e)),
     }
+}
+
+/// The fields the user's settings file holds (a field it lacks has its default).
+pub fn stored_setting_keys(home: &Home) -> std::collections::BTreeSet<String> {
+    atomic_file::read(&home.settings_file())
+        .ok()
+        .flatten()
+        .and_then(|bytes| {
+            serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&bytes).ok()
+        })
+        .map(|stored| stored.into_iter().map(|(key, _)| key).collect())
+        .unwrap_or_default()
 }
 
 /// A settings file read over the defaults: a field it lacks (written by an older version, or
@@ -388,6 +421,7 @@ mod tests {
             notifications: false,
             autostart: true,
             renewal_reminder_days: 60,
+            proxy: "http://proxy.stadt.example:3128".into(),
         };
         save_settings(&home, &settings).unwrap();
         assert_eq!(load_settings(&home).0, settings);

@@ -183,6 +183,10 @@ error_codes! {
     UnknownAccount = "unknown_account", Local;
     /// The account is configured already.
     AccountExists = "account_exists", Local;
+    /// The read-only policy forbids orders, tickets and account changes on this computer.
+    ReadOnlyPolicy = "read_only_policy", Local;
+    /// The `AllowedShopHosts` policy does not name this shop.
+    ShopNotAllowed = "shop_not_allowed", Local;
 }
 
 /// Everything that can go wrong in the core, in the shop's rules, the client or local storage.
@@ -401,6 +405,19 @@ pub enum Error {
     /// The account is configured already.
     #[error("account {0} exists already")]
     AccountExists(String),
+    /// The read-only policy is in force.
+    #[error(
+        "your administrator set this computer to read-only: no orders, tickets or account changes"
+    )]
+    ReadOnlyPolicy,
+    /// The shop host is not in the `AllowedShopHosts` policy.
+    #[error("your administrator does not allow the shop {host}")]
+    ShopNotAllowed {
+        /// The shop's `host[:port]`.
+        host: String,
+        /// The hosts the policy allows.
+        allowed: Vec<String>,
+    },
 }
 
 impl Error {
@@ -462,6 +479,8 @@ impl Error {
             Error::Io { .. } => ErrorCode::Io,
             Error::UnknownAccount(_) => ErrorCode::UnknownAccount,
             Error::AccountExists(_) => ErrorCode::AccountExists,
+            Error::ReadOnlyPolicy => ErrorCode::ReadOnlyPolicy,
+            Error::ShopNotAllowed { .. } => ErrorCode::ShopNotAllowed,
             Error::Shop { .. } => return None,
         })
     }
@@ -522,6 +541,7 @@ impl Error {
             }
             Error::ShopUnavailable { status } => json!({ "http_status": status }),
             Error::ShopMoved { shop_url } => json!({ "shop_url": shop_url }),
+            Error::ShopNotAllowed { host, allowed } => json!({ "host": host, "allowed": allowed }),
             Error::InvalidReference(problem) => serde_json::to_value(problem).unwrap_or_default(),
             Error::UnknownKey { kid } => json!({ "kid": kid }),
             Error::OlderLicenseFile { cached, presented } => {

@@ -33,6 +33,8 @@ pub mod config;
 #[cfg(feature = "client")]
 pub mod paths;
 #[cfg(feature = "client")]
+pub mod policy;
+#[cfg(feature = "client")]
 pub mod secrets;
 #[cfg(feature = "client")]
 pub mod service;

@@ -238,6 +238,7 @@ async fn every_service_call_against_the_reference_shop() {
         notifications: false,
         autostart: true,
         renewal_reminder_days: 30,
+        ..Settings::default()
     };
     svc.set_settings(settings.clone()).unwrap();
     assert_eq!(svc.settings(), settings);

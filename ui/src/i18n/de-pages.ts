@@ -264,4 +264,12 @@ export const dePages = {
   'settings.criticalBelowWarning': 'Der kritische Wert muss kleiner sein als der Warnwert.',
   'settings.version': 'Version {version}',
   'settings.dataHome': 'Datenverzeichnis: {path}',
+  'settings.locked': 'vom Administrator festgelegt',
+  'settings.proxy': 'Proxy für den Shop',
+  'settings.proxySystem': 'Wie im System eingestellt (Windows bzw. Umgebung)',
+  'settings.proxyNone': 'Kein Proxy',
+  'settings.proxyUrl': 'Diesen Proxy:',
+  'settings.proxyUrlLabel': 'Proxy-Adresse',
+  'settings.proxyInvalid': 'Bitte den Proxy als http://host:port angeben.',
+  'settings.policyProblems': 'Vom Administrator gesetzte Richtlinien, die nicht verwendet werden konnten:',
 } as const satisfies Record<string, string>;

@@ -17,6 +17,7 @@ export const de = {
   'nav.skip': 'Zum Inhalt springen',
   'nav.budget': 'Haushalt',
   'nav.log': 'Verlauf',
+  'policy.readOnly': 'Nur lesen: vom Administrator festgelegt. Bestellungen, Anfragen und Kontoänderungen sind auf diesem Computer abgeschaltet.',
   'page.loading': 'Seite wird geladen …',
   'page.failed': 'Die Seite konnte nicht geladen werden. Bitte die App neu starten.',
 
@@ -108,6 +109,8 @@ export const de = {
   'error.idempotency_key_reuse':
     'Diese Anfrage wurde bereits mit anderem Inhalt gesendet. Bitte prüfen Sie in der Lizenz, ob sie angekommen ist, und beginnen Sie sonst neu.',
   'error.response_too_large': 'Die Antwort des Shops ist zu groß. Bitte später erneut versuchen.',
+  'error.read_only_policy': 'Ihr Administrator hat diesen Computer auf „nur lesen“ gestellt: keine Bestellungen, Anfragen oder Kontoänderungen.',
+  'error.shop_not_allowed': 'Ihr Administrator erlaubt den Shop {host} nicht. Erlaubt: {allowed}.',
   'error.not_found': 'Das Gesuchte gibt es im Shop nicht (mehr).',
   'error.bad_request': 'Der Shop hat die Anfrage nicht verstanden.',
   'error.unknown_topic': 'Der Support kennt diese Anfrageart nicht{named}.',

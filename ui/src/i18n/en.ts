@@ -15,6 +15,7 @@ export const en = {
   'nav.skip': 'Skip to content',
   'nav.budget': 'Budget',
   'nav.log': 'History',
+  'policy.readOnly': 'Read-only: set by your administrator. Orders, requests and account changes are turned off on this computer.',
   'page.loading': 'Loading the page …',
   'page.failed': 'The page could not be loaded. Please restart the app.',
 
@@ -337,6 +338,14 @@ export const en = {
   'settings.criticalBelowWarning': 'The critical value must be lower than the warning value.',
   'settings.version': 'Version {version}',
   'settings.dataHome': 'Data directory: {path}',
+  'settings.locked': 'set by your administrator',
+  'settings.proxy': 'Proxy for the shop',
+  'settings.proxySystem': 'As the system (Windows or environment)',
+  'settings.proxyNone': 'No proxy',
+  'settings.proxyUrl': 'This proxy:',
+  'settings.proxyUrlLabel': 'Proxy address',
+  'settings.proxyInvalid': 'Please enter the proxy as http://host:port.',
+  'settings.policyProblems': 'Policies your administrator set that could not be used:',
 
   'error.invalid_credentials': 'The e-mail address or application password is wrong.',
   'error.too_many_attempts': 'Too many failed attempts. Please wait {seconds} seconds and try again.',
@@ -374,6 +383,8 @@ export const en = {
   'error.idempotency_key_reuse':
     'This request was already sent with different content. Please check the license whether it arrived, and otherwise start again.',
   'error.response_too_large': "The shop's answer is too large. Please try again later.",
+  'error.read_only_policy': 'Your administrator set this computer to read-only: no orders, requests or account changes.',
+  'error.shop_not_allowed': 'Your administrator does not allow the shop {host}. Allowed: {allowed}.',
   'error.not_found': 'The shop does not have this (any more).',
   'error.bad_request': 'The shop did not understand the request.',
   'error.unknown_topic': 'Support does not know this kind of request{named}.',

@@ -25,6 +25,8 @@ export function errorText(e: AppError): string {
     url: String(d.shop_url ?? ''),
     max: String(d.max ?? ''),
     expected: String(d.expected ?? ''),
+    host: String(d.host ?? ''),
+    allowed: Array.isArray(d.allowed) ? d.allowed.join(', ') : '',
   });
 }
 

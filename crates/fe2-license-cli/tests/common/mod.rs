@@ -99,12 +99,20 @@ pub fn shop_public_key(key_file: &Path) -> String {
         .to_string()
 }
 
-/// `fe2-license` with its data home in `home`.
+/// `fe2-license` with its data home in `home`, and its policy file (debug builds) at
+/// `home/policy.json`: no test reads the machine's `/etc/fe2-license/policy.json`.
 pub fn cli(home: &Path) -> assert_cmd::Command {
     let mut command = assert_cmd::Command::cargo_bin("fe2-license").expect("fe2-license binary");
     command.env("FE2_LICENSE_HOME", home);
+    command.env(
+        fe2_license::policy::POLICY_FILE_ENV,
+        home.join(POLICY_FILE_NAME),
+    );
     command
 }
+
+/// The policy file of a test's data home (see [`cli`]).
+pub const POLICY_FILE_NAME: &str = "policy.json";
 
 /// What a finished command printed.
 pub struct Run {

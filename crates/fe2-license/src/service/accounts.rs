@@ -16,7 +16,10 @@ use std::sync::{Arc, MutexGuard};
 /// What the service holds in memory: every account, the settings and the problems found at start.
 pub(super) struct State {
     pub(super) accounts: BTreeMap<String, AccountState>,
+    /// The settings in force: the policies over the user's.
     pub(super) settings: Settings,
+    /// The user's own settings, as stored in the settings file.
+    pub(super) user_settings: Settings,
     pub(super) problems: Vec<ErrorInfo>,
     /// The last audit log append that failed.
     pub(super) audit_error: Option<ErrorInfo>,

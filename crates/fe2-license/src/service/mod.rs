@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::license_file;
 use crate::model::{Catalog, Order, Quote, RequestedItem, SwitchOutcome, Ticket};
 use crate::paths::Home;
+use crate::policy::{Policy, PolicyView, SettingOrigin, SettingSource};
 use crate::secrets::{Password, Secret, SecretStore};
 use ed25519_dalek::VerifyingKey;
 use rust_decimal::Decimal;
@@ -70,6 +71,8 @@ pub struct AppInfo {
     pub demo: bool,
     /// Where the app keeps its files.
     pub data_home: String,
+    /// The central policies as the UI shows them (locked settings, read-only mode).
+    pub policy: PolicyView,
 }
 
 /// Payload of the app's `refresh-state` event.
@@ -87,6 +90,8 @@ pub struct ServiceOptions {
     pub client: ClientOptions,
     /// Refreshes running at once in `refresh_all`.
     pub refresh_concurrency: usize,
+    /// The central policies; `None` reads this computer's ([`Policy::load`]).
+    pub policy: Option<Policy>,
 }
 
 impl Default for ServiceOptions {
@@ -94,6 +99,7 @@ impl Default for ServiceOptions {
         Self {
             client: ClientOptions::default(),
             refresh_concurrency: 4,
+            policy: None,
         }
     }
 }
@@ -129,6 +135,8 @@ struct Inner {
     /// without network (the CLI's `check --offline`) should not pay.
     http: std::sync::OnceLock<reqwest::Client>,
     state: Mutex<State>,
+    /// The central policies, read once at start.
+    policy: Policy,
     /// Where each action is noted (docs/domain.md, Audit log).
     audit: AuditWriter,
     /// Serialises add and remove, so two adds of one e-mail cannot both pass the check.
@@ -168,7 +176,9 @@ impl Service {
                 Err(e) => problems.push(ErrorInfo::from(&e)),
             }
         }
-        let (settings, settings_error) = config::load_settings(&home);
+        let (user_settings, settings_error) = config::load_settings(&home);
+        let policy = options.policy.clone().unwrap_or_else(Policy::load);
+        let settings = policy.apply(&user_settings);
         let audit = AuditWriter::new(home.data_dir(), Actor::current());
         problems.extend(settings_error.as_ref().map(ErrorInfo::from));
         Ok(Self {
@@ -177,11 +187,13 @@ impl Service {
                 secrets,
                 clock,
                 options,
+                policy,
                 http: std::sync::OnceLock::new(),
                 audit,
                 state: Mutex::new(State {
                     accounts,
                     settings,
+                    user_settings,
                     problems,
                     audit_error: None,
                 }),
@@ -240,9 +252,11 @@ impl Service {
         email: &str,
         password: impl Into<Password>,
     ) -> Result<LicenseView> {
+        self.ensure_writable()?;
         let password = password.into();
         let email = crate::email::normalize(email)?;
         let url = client::check_shop_url(shop_url)?;
+        self.ensure_allowed_shop(url.as_str())?;
         let shop_url = url.as_str().trim_end_matches('/').to_string();
         let origin = url.origin().ascii_serialization();
         let _admin = self.inner.admin.lock().await;
@@ -326,6 +340,7 @@ impl Service {
     /// Removes an account: its keychain entry first (so no orphaned secret stays behind),
     /// then its configuration and cache files.
     pub async fn remove_account(&self, email: &str) -> Result<()> {
+        self.ensure_writable()?;
         let email = self.known_email(email)?;
         let _admin = self.inner.admin.lock().await;
         let lock = self.with_account(&email, |a| a.lock.clone())?;
@@ -476,6 +491,7 @@ impl Service {
         reference: Option<&str>,
         idempotency_key: &str,
     ) -> Result<SwitchOutcome> {
+        self.ensure_writable()?;
         // Refused before anything is sent: a wrong Leitweg-ID would sit on the order.
         let reference = reference
             .map(crate::reference::check)
@@ -499,6 +515,7 @@ impl Service {
 
     /// Cancels a scheduled downgrade and returns the refreshed view.
     pub async fn cancel_scheduled_change(&self, email: &str, id: &str) -> Result<LicenseView> {
+        self.ensure_writable()?;
         let (email, shop) = self.signed_in(email).await?;
         let cancelled = shop.cancel_scheduled_change(id).await;
         self.note_shop_date(&email, &shop);
@@ -520,6 +537,7 @@ impl Service {
         fields: &serde_json::Value,
         idempotency_key: &str,
     ) -> Result<Ticket> {
+        self.ensure_writable()?;
         let (email, shop) = self.signed_in(email).await?;
         let ticket = shop
             .create_ticket(topic, message, fields, idempotency_key)
@@ -537,6 +555,7 @@ impl Service {
         email: &str,
         reference: Option<&str>,
     ) -> Result<LicenseView> {
+        self.ensure_writable()?;
         let reference = reference
             .map(crate::reference::check)
             .transpose()?
@@ -558,17 +577,89 @@ impl Service {
         self.view_of(&email)
     }
 
-    /// The user's settings.
+    /// The settings in force: the central policies over the user's settings.
     pub fn settings(&self) -> Settings {
         self.state().settings.clone()
     }
 
-    /// Validates, saves and applies new settings.
+    /// The central policies read at start.
+    pub fn policy(&self) -> &Policy {
+        &self.inner.policy
+    }
+
+    /// Each effective setting's value and where it came from: a policy (and where it was
+    /// read), the user's settings file, or the default (`fe2-license status --json`).
+    pub fn setting_sources(&self) -> BTreeMap<String, SettingOrigin> {
+        let stored = config::stored_setting_keys(&self.inner.home);
+        let policy = &self.inner.policy;
+        let values = match serde_json::to_value(self.settings()) {
+            Ok(serde_json::Value::Object(values)) => values,
+            _ => serde_json::Map::new(),
+        };
+        values
+            .into_iter()
+            .map(|(field, value)| {
+                let locked_by = policy
+                    .origins
+                    .iter()
+                    .find(|(name, _)| name.setting() == Some(field.as_str()));
+                let (source, origin) = match locked_by {
+                    Some((_, origin)) => (SettingSource::Policy, Some(origin.clone())),
+                    None if stored.contains(&field) => (
+                        SettingSource::Settings,
+                        Some(self.inner.home.settings_file().display().to_string()),
+                    ),
+                    None => (SettingSource::Default, None),
+                };
+                let origin_entry = SettingOrigin {
+                    value,
+                    source,
+                    origin,
+                };
+                (field, origin_entry)
+            })
+            .collect()
+    }
+
+    /// Validates, saves and applies new settings. Fields a policy locks keep the user's
+    /// stored value (the page sends the policy's); the answer is the settings in force.
     pub fn set_settings(&self, settings: Settings) -> Result<Settings> {
-        config::save_settings(&self.inner.home, &settings)?;
-        let before = std::mem::replace(&mut self.state().settings, settings.clone());
-        self.audit_settings(&before, &settings);
-        Ok(settings)
+        let stored = self.state().user_settings.clone();
+        let user = self.inner.policy.keep_locked(&stored, settings);
+        config::save_settings(&self.inner.home, &user)?;
+        let effective = self.inner.policy.apply(&user);
+        let before = {
+            let mut state = self.state();
+            state.user_settings = user.clone();
+            std::mem::replace(&mut state.settings, effective.clone())
+        };
+        self.audit_settings(&before, &effective);
+        Ok(effective)
+    }
+
+    /// Refuses a change while the read-only policy is in force (viewers' computers).
+    fn ensure_writable(&self) -> Result<()> {
+        match self.inner.policy.read_only {
+            true => Err(Error::ReadOnlyPolicy),
+            false => Ok(()),
+        }
+    }
+
+    /// Refuses a shop host that the `AllowedShopHosts` policy does not name.
+    fn ensure_allowed_shop(&self, shop_url: &str) -> Result<()> {
+        let host = config::shop_host(shop_url)?;
+        match self.inner.policy.allows_shop_host(&host) {
+            true => Ok(()),
+            false => Err(Error::ShopNotAllowed {
+                host,
+                allowed: self
+                    .inner
+                    .policy
+                    .allowed_shop_hosts
+                    .clone()
+                    .unwrap_or_default(),
+            }),
+        }
     }
 
     // --- the shop ---
@@ -584,11 +675,13 @@ impl Service {
         ShopClient::with_http(http, shop_url, &self.inner.options.client)
     }
 
-    /// A client signed in as the account.
+    /// A client signed in as the account (a shop the policies do not allow is refused).
     async fn signed_in(&self, email: &str) -> Result<(String, ShopClient)> {
         let email = self.known_email(email)?;
+        // The secret first: it also verifies the cached view that a refusal leaves shown.
         let secret = self.secret(&email).await?;
         let shop_url = self.with_account(&email, |a| a.config.shop_url.clone())?;
+        self.ensure_allowed_shop(&shop_url)?;
         let shop = self
             .shop(&shop_url)?
             .with_credentials(&email, secret.password.clone());

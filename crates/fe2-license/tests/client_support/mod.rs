@@ -77,6 +77,8 @@ pub fn fast_options() -> ServiceOptions {
             ..ClientOptions::default()
         },
         refresh_concurrency: 4,
+        // No test reads the machine's policies.
+        policy: Some(fe2_license::policy::Policy::default()),
     }
 }
 

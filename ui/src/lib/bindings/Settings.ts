@@ -31,4 +31,9 @@ autostart: boolean,
  * Remind of an auto-renewing license's next renewal (date and amount) this many days
  * before it (docs/domain.md, Renewal reminder); 0 turns the reminder off.
  */
-renewal_reminder_days: number, };
+renewal_reminder_days: number, 
+/**
+ * The proxy for the shop: `system` (the operating system's), `none`, or a proxy URL
+ * (docs/deployment.md, Proxies).
+ */
+proxy: string, };

@@ -50,6 +50,8 @@ export const ERROR_CLASSES: Record<ErrorCode, ErrorClass> = {
   io: "local",
   unknown_account: "local",
   account_exists: "local",
+  read_only_policy: "local",
+  shop_not_allowed: "local",
 };
 
 /** The classes of an error after which the cached data is shown as offline. */

@@ -29,6 +29,7 @@ export type { OrderStatus } from './OrderStatus';
 export type { OrderType } from './OrderType';
 export type { OrderedAmount } from './OrderedAmount';
 export type { Package } from './Package';
+export type { PolicyView } from './PolicyView';
 export type { Preview } from './Preview';
 export type { PriceList } from './PriceList';
 export type { Product } from './Product';
