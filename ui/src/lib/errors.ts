@@ -25,6 +25,8 @@ export function errorText(e: AppError): string {
     url: String(d.shop_url ?? ''),
     max: String(d.max ?? ''),
     expected: String(d.expected ?? ''),
+    proxy: String(d.proxy ?? ''),
+    issuer: String(d.issuer ?? ''),
   });
 }
 
