@@ -37,4 +37,18 @@ describe('error texts name what was wrong', async () => {
     );
     await setLanguage('de');
   });
+
+  test('a proxy error names the proxy, the CA to install or the command to store the login', async () => {
+    const proxy = 'http://proxy.stadt.de:8080';
+    const missing = errorText(error('proxy_auth_required', { proxy, problem: 'missing' }));
+    expect(missing).toContain(`fe2-license proxy login --proxy ${proxy} --username NAME`);
+    expect(errorText(error('proxy_auth_required', { proxy, problem: 'rejected' }))).toContain('abgelehnt');
+    expect(errorText(error('proxy_unreachable', { proxy }))).toContain(`${proxy} antwortet nicht`);
+    const issuer = 'CN=Stadt Musterstadt Proxy CA, O=Stadt Musterstadt';
+    expect(errorText(error('tls_intercepted', { issuer, proxy }))).toContain(`„${issuer}“`);
+    await setLanguage('en');
+    expect(errorText(error('tls_intercepted', { issuer, proxy }))).toContain('root certificate');
+    expect(errorText(error('proxy_auth_required', { proxy, problem: 'rejected' }))).toContain('refused the stored login');
+    await setLanguage('de');
+  });
 });

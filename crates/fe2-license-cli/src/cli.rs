@@ -16,7 +16,7 @@ use std::path::PathBuf;
         fe2-license check -w 30 -c 14\n  \
         fe2-license export --format csv > lizenzen.csv\n\n\
         All files live below FE2_LICENSE_HOME when it is set (else the OS directories);\n\
-        passwords and pinned shop keys live only in the OS keychain."
+        passwords, pinned shop keys and proxy logins live only in the OS keychain."
 )]
 pub struct Cli {
     /// What to do.
@@ -98,6 +98,66 @@ pub enum Command {
         fe2-license calendar > fe2-lizenzen.ics"
     )]
     Calendar(CalendarArgs),
+    /// The proxy: which one requests to the shop take and why, and its login in the OS
+    /// keychain (Basic authentication).
+    #[command(subcommand)]
+    Proxy(ProxyCommand),
+}
+
+/// Proxy commands.
+#[derive(Debug, Subcommand)]
+pub enum ProxyCommand {
+    /// Stores a proxy's login in the OS keychain; every request through that proxy sends it.
+    #[command(after_help = "Examples:\n  \
+        fe2-license proxy login --proxy http://proxy.stadt.de:8080 --username kaemmerei   asks for the password\n  \
+        echo \"$PW\" | fe2-license proxy login --proxy http://proxy.stadt.de:8080 --username kaemmerei --password-stdin\n\n\
+        The login is the keychain entry \"proxy@<host:port>\" of the service \"FE2 License Manager\",\n\
+        shared with the app; it is never written to a file or the audit log.")]
+    Login(ProxyLoginArgs),
+    /// Deletes a proxy's stored login.
+    #[command(
+        after_help = "Example:\n  fe2-license proxy logout --proxy http://proxy.stadt.de:8080"
+    )]
+    Logout(ProxyLogoutArgs),
+    /// Which proxy the requests to each account's shop take, and why.
+    #[command(after_help = "Examples:\n  \
+        fe2-license proxy show\n  \
+        fe2-license proxy show --shop-url https://www.alamos-gmbh.com --json\n\n\
+        Without --shop-url: the shop of every account (the default shop when there is none).")]
+    Show(ProxyShowArgs),
+}
+
+/// `proxy login`.
+#[derive(Debug, Args)]
+pub struct ProxyLoginArgs {
+    /// The proxy (`http://host:port` or `https://host:port`).
+    #[arg(long, value_name = "URL")]
+    pub proxy: String,
+    /// The user name the proxy knows.
+    #[arg(long, value_name = "NAME")]
+    pub username: String,
+    /// Read the password from the first line of standard input instead of a prompt.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// `proxy logout`.
+#[derive(Debug, Args)]
+pub struct ProxyLogoutArgs {
+    /// The proxy (`http://host:port` or `https://host:port`).
+    #[arg(long, value_name = "URL")]
+    pub proxy: String,
+}
+
+/// `proxy show`.
+#[derive(Debug, Args)]
+pub struct ProxyShowArgs {
+    /// Only this shop URL.
+    #[arg(long, value_name = "URL")]
+    pub shop_url: Option<String>,
+    /// JSON for scripts instead of lines.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Account commands.
@@ -337,7 +397,7 @@ mod tests {
     fn every_command_has_an_example_in_its_help() {
         let mut root = Cli::command();
         root.build();
-        let paths: [&[&str]; 9] = [
+        let paths: [&[&str]; 12] = [
             &["account", "add"],
             &["account", "list"],
             &["account", "remove"],
@@ -347,6 +407,9 @@ mod tests {
             &["budget"],
             &["log"],
             &["calendar"],
+            &["proxy", "login"],
+            &["proxy", "logout"],
+            &["proxy", "show"],
         ];
         for path in paths {
             let mut command = root.clone();
@@ -364,7 +427,7 @@ mod tests {
             root.get_subcommands()
                 .filter(|c| c.get_name() != "help")
                 .count(),
-            7
+            8
         );
     }
 }

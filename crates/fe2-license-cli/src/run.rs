@@ -4,7 +4,7 @@
 use crate::check::{self, CheckResult};
 use crate::cli::{
     AccountCommand, AddArgs, BudgetArgs, CalendarArgs, CheckArgs, CheckFormat, Command, ExportArgs,
-    ExportFormat, LogArgs, ReportFormat, StatusArgs,
+    ExportFormat, LogArgs, ProxyCommand, ProxyLoginArgs, ProxyShowArgs, ReportFormat, StatusArgs,
 };
 use crate::snapshot::{Problem, Snapshot, Trust};
 use crate::thresholds::Limits;
@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use fe2_license::client::ClientOptions;
 use fe2_license::expiry::Thresholds;
 use fe2_license::paths::Home;
-use fe2_license::secrets::{KeychainSecretStore, Password, Secret, SecretStore};
+use fe2_license::secrets::{KeychainSecretStore, Password, ProxyCredential, Secret, SecretStore};
 use fe2_license::service::{ErrorInfo, LicenseView, Service, ServiceOptions, Verification};
 use fe2_license::{Clock, Error, Result, SystemClock};
 use std::io::{BufRead, Write};
@@ -86,14 +86,22 @@ async fn run_on_service(command: Command, clock: Arc<dyn Clock>) -> Result<Outco
         Command::Budget(args) => budget(&service, args).await?,
         Command::Log(args) => audit_log(&service, args)?,
         Command::Calendar(args) => calendar(&service, args).await?,
+        Command::Proxy(ProxyCommand::Login(args)) => proxy_login(&service, args).await?,
+        Command::Proxy(ProxyCommand::Logout(args)) => {
+            let entry = service.remove_proxy_credential(&args.proxy).await?;
+            Outcome::ok(format!(
+                "removed the stored proxy login (keychain entry {entry})\n"
+            ))
+        }
+        Command::Proxy(ProxyCommand::Show(args)) => proxy_show(&service, args).await?,
     };
     outcome.warnings.splice(0..0, warnings);
     Ok(outcome)
 }
 
-/// `account add`: the password from standard input or a prompt without echo.
-async fn add(service: &Service, args: AddArgs) -> Result<Outcome> {
-    let password = if args.password_stdin {
+/// A password from the first line of standard input, or a prompt without echo; never empty.
+fn read_password(from_stdin: bool, prompt: String, what: &str) -> Result<Password> {
+    let password = if from_stdin {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line).map_err(|e| {
             Error::BadRequest(format!("cannot read the password from standard input: {e}"))
@@ -102,20 +110,25 @@ async fn add(service: &Service, args: AddArgs) -> Result<Outcome> {
         line.truncate(line.trim_end_matches(['\r', '\n']).len());
         Password::new(line)
     } else {
-        Password::new(
-            rpassword::prompt_password(format!("Application password for {}: ", args.email.trim()))
-                .map_err(|e| {
-                    Error::BadRequest(format!(
-                        "cannot ask for the password ({e}); use --password-stdin"
-                    ))
-                })?,
-        )
+        Password::new(rpassword::prompt_password(prompt).map_err(|e| {
+            Error::BadRequest(format!(
+                "cannot ask for the password ({e}); use --password-stdin"
+            ))
+        })?)
     };
     if password.expose().trim().is_empty() {
-        return Err(Error::BadRequest(
-            "the application password is empty".into(),
-        ));
+        return Err(Error::BadRequest(format!("the {what} is empty")));
     }
+    Ok(password)
+}
+
+/// `account add`: the password from standard input or a prompt without echo.
+async fn add(service: &Service, args: AddArgs) -> Result<Outcome> {
+    let password = read_password(
+        args.password_stdin,
+        format!("Application password for {}: ", args.email.trim()),
+        "application password",
+    )?;
     let view = service
         .add_account(&args.shop_url, &args.email, password)
         .await?;
@@ -129,6 +142,64 @@ async fn add(service: &Service, args: AddArgs) -> Result<Outcome> {
         "added {}{holder} at {}\nshop signing key fingerprint: {fingerprint}\n",
         view.email, view.shop_url
     )))
+}
+
+/// `proxy login`: the proxy URL is checked before the password is asked for.
+async fn proxy_login(service: &Service, args: ProxyLoginArgs) -> Result<Outcome> {
+    let proxy = fe2_license::client::check_proxy_url(&args.proxy)?;
+    let username = args.username.trim().to_string();
+    if username.is_empty() {
+        return Err(Error::BadRequest("the proxy user name is empty".into()));
+    }
+    let password = read_password(
+        args.password_stdin,
+        format!("Password of {username} for the proxy {}: ", proxy.as_str()),
+        "proxy password",
+    )?;
+    let entry = service
+        .set_proxy_credential(proxy.as_str(), ProxyCredential { username, password })
+        .await?;
+    Ok(Outcome::ok(format!(
+        "stored the proxy login in the keychain (entry {entry})\n"
+    )))
+}
+
+/// `proxy show`: the proxy of each shop (or the one given) and why.
+async fn proxy_show(service: &Service, args: ProxyShowArgs) -> Result<Outcome> {
+    let shop_urls = match args.shop_url {
+        Some(url) => vec![url],
+        None => Some(service.shop_urls())
+            .filter(|urls| !urls.is_empty())
+            .unwrap_or_else(|| vec![fe2_license::config::DEFAULT_SHOP_URL.to_string()]),
+    };
+    let mut lines = Vec::new();
+    let mut json = Vec::new();
+    for shop_url in shop_urls {
+        let decision = service.proxy_decision(&shop_url).await?;
+        let proxy = decision.proxy_text();
+        lines.push(format!(
+            "{shop_url}: {} ({}){}\n",
+            proxy.as_deref().unwrap_or("direct"),
+            decision.source,
+            decision
+                .note
+                .as_deref()
+                .map(|n| format!("; note: {n}"))
+                .unwrap_or_default()
+        ));
+        json.push(serde_json::json!({
+            "shop_url": shop_url,
+            "proxy": proxy,
+            "source": decision.source,
+            "reason": decision.source.to_string(),
+            "note": decision.note,
+        }));
+    }
+    Ok(Outcome::ok(if args.json {
+        format!("{}\n", serde_json::Value::Array(json))
+    } else {
+        lines.concat()
+    }))
 }
 
 /// `status`.

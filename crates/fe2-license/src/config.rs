@@ -282,11 +282,7 @@ impl Settings {
                 "thresholds must satisfy 0 ≤ critical_days ≤ warning_days ≤ 366".into(),
             ));
         }
-        if !is_proxy_setting(&self.proxy) {
-            return Err(Error::BadRequest(
-                "proxy must be system, none or a proxy URL such as http://proxy:3128".into(),
-            ));
-        }
+        crate::client::ProxyChoice::parse(&self.proxy)?;
         if !in_range(self.renewal_reminder_days) {
             return Err(Error::BadRequest(
                 "renewal_reminder_days must satisfy 0 ≤ renewal_reminder_days ≤ 366".into(),
@@ -294,15 +290,6 @@ impl Settings {
         }
         Ok(())
     }
-}
-
-/// `system`, `none`, or an `http://`/`https://` proxy URL with a host.
-fn is_proxy_setting(proxy: &str) -> bool {
-    matches!(proxy, SYSTEM_PROXY | "none")
-        || reqwest::Url::parse(proxy).is_ok_and(|url| {
-            matches!(url.scheme(), "http" | "https")
-                && url.host_str().is_some_and(|h| !h.is_empty())
-        })
 }
 
 /// The settings; missing or damaged files give the defaults (the damage is returned to report).
@@ -445,6 +432,7 @@ mod tests {
         .unwrap();
         let older = Settings {
             renewal_reminder_days: 90,
+            proxy: SYSTEM_PROXY.into(),
             ..settings.clone()
         };
         assert_eq!(load_settings(&home), (older, None));

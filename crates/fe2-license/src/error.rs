@@ -141,8 +141,14 @@ error_codes! {
     Unreachable = "unreachable", Network;
     /// TLS failed.
     Tls = "tls", Insecure;
+    /// The certificate comes from an issuer this computer does not trust (TLS inspection).
+    TlsIntercepted = "tls_intercepted", Insecure;
     /// A proxy refused or failed.
     Proxy = "proxy", Network;
+    /// The proxy wants credentials (407), or refused the stored ones.
+    ProxyAuthRequired = "proxy_auth_required", Network;
+    /// The chosen proxy does not answer.
+    ProxyUnreachable = "proxy_unreachable", Network;
     /// The shop answered 5xx without a Shop API error.
     ShopUnavailable = "shop_unavailable", Network;
     /// The answer is not the Shop API.
@@ -153,6 +159,8 @@ error_codes! {
     InsecureUrl = "insecure_url", Insecure;
     /// Not a usable shop URL.
     InvalidUrl = "invalid_url", Refusal;
+    /// Not a usable proxy setting (`system`, `none` or `http(s)://host:port`).
+    InvalidProxy = "invalid_proxy", Refusal;
     /// The order reference is too long, or a Leitweg-ID that is not valid.
     InvalidReference = "invalid_reference", Refusal;
     /// The shop answers from another origin; the user confirms the new address first.
@@ -304,9 +312,44 @@ pub enum Error {
     /// TLS failed; names the certificate problem (e.g. an unknown issuer).
     #[error("secure connection failed: {0}")]
     Tls(String),
+    /// The certificate comes from an issuer this computer does not trust while a proxy is in
+    /// use, or from a certification authority (not a self-signed certificate): typically a
+    /// proxy or firewall that inspects TLS, whose root certificate IT must put into the store.
+    #[error(
+        "the certificate was issued by {issuer:?}, which this computer does not trust{}; a network \
+         that inspects TLS needs that root certificate in the system's certificate store",
+        through(.proxy)
+    )]
+    TlsIntercepted {
+        /// The issuer's distinguished name (RFC 4514 order, e.g. `CN=…, O=…, C=DE`).
+        issuer: String,
+        /// The proxy in use (without credentials), if any.
+        proxy: Option<String>,
+    },
     /// A proxy refused or failed.
     #[error("proxy error: {0}")]
     Proxy(String),
+    /// The proxy answered 407: it wants credentials, or refused the stored ones.
+    #[error(
+        "the proxy {proxy} requires a login{}; store it with: fe2-license proxy login --proxy {proxy} --username NAME",
+        if *.rejected { " and refused the stored one" } else { "" }
+    )]
+    ProxyAuthRequired {
+        /// The proxy (scheme, host and port).
+        proxy: String,
+        /// Credentials were sent and refused.
+        rejected: bool,
+    },
+    /// The chosen proxy does not answer (refused, not found, no answer in time).
+    #[error(
+        "the proxy {proxy} does not answer ({reason}); check the proxy setting or whether it runs"
+    )]
+    ProxyUnreachable {
+        /// The proxy (scheme, host and port).
+        proxy: String,
+        /// What failed.
+        reason: String,
+    },
     /// The shop answered 5xx without a Shop API error (a gateway page, maintenance).
     #[error("the shop is not available (HTTP {status})")]
     ShopUnavailable {
@@ -325,6 +368,9 @@ pub enum Error {
     /// Not a usable shop URL.
     #[error("invalid shop URL {0:?}")]
     InvalidUrl(String),
+    /// Not a usable proxy setting; names the value (credentials removed) and why.
+    #[error("invalid proxy setting {0}")]
+    InvalidProxy(String),
     /// The order reference is refused before anything is sent (`details` names the problem).
     #[error("invalid order reference: {0:?}")]
     InvalidReference(crate::reference::ReferenceProblem),
@@ -458,12 +504,16 @@ impl Error {
             Error::Timeout => ErrorCode::Timeout,
             Error::Unreachable(_) => ErrorCode::Unreachable,
             Error::Tls(_) => ErrorCode::Tls,
+            Error::TlsIntercepted { .. } => ErrorCode::TlsIntercepted,
             Error::Proxy(_) => ErrorCode::Proxy,
+            Error::ProxyAuthRequired { .. } => ErrorCode::ProxyAuthRequired,
+            Error::ProxyUnreachable { .. } => ErrorCode::ProxyUnreachable,
             Error::ShopUnavailable { .. } => ErrorCode::ShopUnavailable,
             Error::NotAShopApi(_) => ErrorCode::NotAShopApi,
             Error::ResponseTooLarge => ErrorCode::ResponseTooLarge,
             Error::InsecureUrl(_) => ErrorCode::InsecureUrl,
             Error::InvalidUrl(_) => ErrorCode::InvalidUrl,
+            Error::InvalidProxy(_) => ErrorCode::InvalidProxy,
             Error::InvalidReference(_) => ErrorCode::InvalidReference,
             Error::ShopMoved { .. } => ErrorCode::ShopMoved,
             Error::MalformedLicenseFile(_) => ErrorCode::MalformedLicenseFile,
@@ -547,6 +597,13 @@ impl Error {
             Error::OlderLicenseFile { cached, presented } => {
                 json!({ "cached": cached, "presented": presented })
             }
+            Error::TlsIntercepted { issuer, proxy } => json!({ "issuer": issuer, "proxy": proxy }),
+            // `problem` picks the UI's sentence, as for an order reference.
+            Error::ProxyAuthRequired { proxy, rejected } => json!({
+                "proxy": proxy,
+                "problem": if *rejected { "rejected" } else { "missing" },
+            }),
+            Error::ProxyUnreachable { proxy, .. } => json!({ "proxy": proxy }),
             _ => json!({}),
         }
     }
@@ -556,6 +613,13 @@ impl Error {
     pub fn is_offline(&self) -> bool {
         self.class().is_offline()
     }
+}
+
+/// ` through the proxy X` for an error's text, empty without a proxy.
+fn through(proxy: &Option<String>) -> String {
+    proxy
+        .as_ref()
+        .map_or_else(String::new, |p| format!(" (through the proxy {p})"))
 }
 
 /// An error as it travels: over IPC, in the cache file and in the CLI's JSON (docs/ipc.md).
@@ -642,6 +706,8 @@ mod tests {
                 "timeout",
                 "unreachable",
                 "proxy",
+                "proxy_auth_required",
+                "proxy_unreachable",
                 "shop_unavailable",
                 "not_a_shop_api",
                 "response_too_large"
@@ -657,6 +723,42 @@ mod tests {
             ("teapot", ErrorClass::Refusal)
         );
         assert_eq!(ErrorClass::of("teapot"), ErrorClass::Refusal);
+    }
+
+    #[test]
+    fn proxy_errors_say_what_to_do_and_name_the_proxy() {
+        let missing = Error::ProxyAuthRequired {
+            proxy: "http://proxy.stadt.de:8080".into(),
+            rejected: false,
+        };
+        assert!(missing.is_offline());
+        assert!(missing
+            .to_string()
+            .contains("fe2-license proxy login --proxy http://proxy.stadt.de:8080"));
+        assert_eq!(missing.details()["problem"], "missing");
+        let rejected = Error::ProxyAuthRequired {
+            proxy: "http://p:1".into(),
+            rejected: true,
+        };
+        assert!(rejected.to_string().contains("refused the stored one"));
+        assert_eq!(rejected.details()["problem"], "rejected");
+        let unreachable = Error::ProxyUnreachable {
+            proxy: "http://p:1".into(),
+            reason: "connection refused".into(),
+        };
+        assert!(unreachable.is_offline() && unreachable.to_string().contains("http://p:1"));
+        let intercepted = Error::TlsIntercepted {
+            issuer: "CN=Stadt Musterstadt Proxy CA, O=Stadt Musterstadt".into(),
+            proxy: Some("http://p:1".into()),
+        };
+        assert_eq!(intercepted.class(), ErrorClass::Insecure);
+        assert!(!intercepted.is_offline());
+        let text = intercepted.to_string();
+        assert!(text.contains("Stadt Musterstadt Proxy CA") && text.contains("root certificate"));
+        assert_eq!(
+            intercepted.details()["issuer"],
+            "CN=Stadt Musterstadt Proxy CA, O=Stadt Musterstadt"
+        );
     }
 
     #[test]

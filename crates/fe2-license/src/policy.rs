@@ -156,7 +156,11 @@ impl Policy {
             P::WarningDays => self.warning_days = Some(days(raw)?),
             P::CriticalDays => self.critical_days = Some(days(raw)?),
             P::RenewalReminderDays => self.renewal_reminder_days = Some(days(raw)?),
-            P::Proxy => self.proxy = Some(text(raw)?),
+            P::Proxy => {
+                let proxy = text(raw)?;
+                crate::client::ProxyChoice::parse(&proxy).map_err(|e| e.to_string())?;
+                self.proxy = Some(proxy);
+            }
             P::AllowedShopHosts => {
                 let hosts: Vec<String> = list(raw)?
                     .into_iter()

@@ -1,5 +1,5 @@
-//! Where an account's password and pinned shop key live: the OS keychain, or memory (unit tests
-//! and demo mode). Never a file: there is no plaintext fallback.
+//! Where an account's password and pinned shop key, and a proxy's credentials, live: the OS
+//! keychain, or memory (unit tests and demo mode). Never a file: there is no plaintext fallback.
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -13,6 +13,12 @@ pub const SERVICE: &str = "FE2 License Manager";
 /// The keychain user name of an account: `<normalized e-mail>@<shop host[:port]>`.
 pub fn entry_user(normalized_email: &str, shop_host: &str) -> String {
     format!("{normalized_email}@{shop_host}")
+}
+
+/// The keychain user name of a proxy's credentials: `proxy@<proxy host:port>` (an account's
+/// name has two `@`, so the two never meet).
+pub fn proxy_entry_user(proxy_host_port: &str) -> String {
+    format!("proxy@{proxy_host_port}")
 }
 
 /// A password whose memory is zeroed when it is dropped (docs/reliability.md, Secrets in
@@ -109,6 +115,42 @@ impl Secret {
     }
 }
 
+/// A proxy's Basic credentials (`{"username","password"}` in the keychain, docs/proxy.md).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProxyCredential {
+    /// The user name the proxy knows (often `DOMAIN\user` or an e-mail address).
+    pub username: String,
+    /// The password.
+    pub password: Password,
+}
+
+impl std::fmt::Debug for ProxyCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProxyCredential")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+impl ProxyCredential {
+    /// The JSON stored in the keychain (zeroed on drop).
+    pub fn to_json(&self) -> Zeroizing<String> {
+        Zeroizing::new(
+            serde_json::json!({ "username": self.username, "password": self.password.expose() })
+                .to_string(),
+        )
+    }
+
+    /// Reads the keychain JSON; `user` names the entry in the error.
+    pub fn from_json(text: &str, user: &str) -> Result<Self> {
+        serde_json::from_str(text).map_err(|_| Error::CorruptFile {
+            path: format!("keychain entry {user}"),
+            reason: "not the expected proxy credential".into(),
+        })
+    }
+}
+
 /// A small store of account secrets. Calls may block (an OS keychain): call them off the async
 /// runtime's worker threads (`spawn_blocking`).
 pub trait SecretStore: Send + Sync {
@@ -121,8 +163,19 @@ pub trait SecretStore: Send + Sync {
     }
     /// Creates or overwrites an entry.
     fn set(&self, user: &str, secret: &Secret) -> Result<()>;
-    /// Deletes an entry; one that does not exist is fine.
+    /// Deletes an entry (an account's or a proxy's); one that does not exist is fine.
     fn delete(&self, user: &str) -> Result<()>;
+    /// The credentials of a proxy entry ([`proxy_entry_user`]); `no_secret` when there are
+    /// none. A store that keeps no proxy credentials has none.
+    fn get_proxy(&self, user: &str) -> Result<ProxyCredential> {
+        Err(Error::NoSecret(user.to_string()))
+    }
+    /// Creates or overwrites a proxy entry.
+    fn set_proxy(&self, user: &str, _credential: &ProxyCredential) -> Result<()> {
+        Err(Error::KeychainUnavailable(format!(
+            "this secret store keeps no proxy credentials ({user})"
+        )))
+    }
 }
 
 /// Secrets in memory only, gone at exit (unit tests, demo mode).
@@ -140,6 +193,13 @@ impl MemorySecretStore {
     fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, Zeroizing<String>>> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    fn text(&self, user: &str) -> Result<Zeroizing<String>> {
+        self.entries()
+            .get(user)
+            .cloned()
+            .ok_or_else(|| Error::NoSecret(user.to_string()))
+    }
 }
 
 impl std::fmt::Debug for MemorySecretStore {
@@ -152,10 +212,7 @@ impl std::fmt::Debug for MemorySecretStore {
 
 impl SecretStore for MemorySecretStore {
     fn get(&self, user: &str) -> Result<Secret> {
-        match self.entries().get(user) {
-            Some(text) => Secret::from_json(text, user),
-            None => Err(Error::NoSecret(user.to_string())),
-        }
+        Secret::from_json(&self.text(user)?, user)
     }
 
     fn set(&self, user: &str, secret: &Secret) -> Result<()> {
@@ -165,6 +222,16 @@ impl SecretStore for MemorySecretStore {
 
     fn delete(&self, user: &str) -> Result<()> {
         self.entries().remove(user);
+        Ok(())
+    }
+
+    fn get_proxy(&self, user: &str) -> Result<ProxyCredential> {
+        ProxyCredential::from_json(&self.text(user)?, user)
+    }
+
+    fn set_proxy(&self, user: &str, credential: &ProxyCredential) -> Result<()> {
+        self.entries()
+            .insert(user.to_string(), credential.to_json());
         Ok(())
     }
 }
@@ -189,6 +256,20 @@ impl KeychainSecretStore {
 
     fn entry(user: &str) -> Result<keyring::Entry> {
         keyring::Entry::new(SERVICE, user).map_err(|e| map_keyring_error(e, user))
+    }
+
+    fn text(user: &str) -> Result<Zeroizing<String>> {
+        Ok(Zeroizing::new(
+            Self::entry(user)?
+                .get_password()
+                .map_err(|e| map_keyring_error(e, user))?,
+        ))
+    }
+
+    fn set_text(user: &str, text: &str) -> Result<()> {
+        Self::entry(user)?
+            .set_password(text)
+            .map_err(|e| map_keyring_error(e, user))
     }
 }
 
@@ -219,12 +300,7 @@ fn map_keyring_error(error: keyring::Error, user: &str) -> Error {
 ))]
 impl SecretStore for KeychainSecretStore {
     fn get(&self, user: &str) -> Result<Secret> {
-        let text = Zeroizing::new(
-            Self::entry(user)?
-                .get_password()
-                .map_err(|e| map_keyring_error(e, user))?,
-        );
-        Secret::from_json(&text, user)
+        Secret::from_json(&Self::text(user)?, user)
     }
 
     #[cfg(target_os = "linux")]
@@ -233,9 +309,7 @@ impl SecretStore for KeychainSecretStore {
     }
 
     fn set(&self, user: &str, secret: &Secret) -> Result<()> {
-        Self::entry(user)?
-            .set_password(&secret.to_json())
-            .map_err(|e| map_keyring_error(e, user))
+        Self::set_text(user, &secret.to_json())
     }
 
     fn delete(&self, user: &str) -> Result<()> {
@@ -243,6 +317,14 @@ impl SecretStore for KeychainSecretStore {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(map_keyring_error(e, user)),
         }
+    }
+
+    fn get_proxy(&self, user: &str) -> Result<ProxyCredential> {
+        ProxyCredential::from_json(&Self::text(user)?, user)
+    }
+
+    fn set_proxy(&self, user: &str, credential: &ProxyCredential) -> Result<()> {
+        Self::set_text(user, &credential.to_json())
     }
 }
 
@@ -393,6 +475,32 @@ mod tests {
         store.delete(&user).unwrap();
         store.delete(&user).unwrap();
         assert!(matches!(store.get(&user), Err(Error::NoSecret(_))));
+    }
+
+    #[test]
+    fn a_proxy_credential_has_its_own_entry_and_is_never_shown() {
+        let store = MemorySecretStore::new();
+        let user = proxy_entry_user("proxy.stadt.de:8080");
+        assert_eq!(user, "proxy@proxy.stadt.de:8080");
+        assert!(matches!(store.get_proxy(&user), Err(Error::NoSecret(_))));
+        let credential = ProxyCredential {
+            username: "STADT\\kaemmerei".into(),
+            password: "Geheim 99!".into(),
+        };
+        store.set_proxy(&user, &credential).unwrap();
+        assert_eq!(store.get_proxy(&user).unwrap(), credential);
+        assert_eq!(store.get(&user).unwrap_err().code(), "corrupt_file");
+        let text = format!("{credential:?}");
+        assert!(
+            text.contains("kaemmerei") && !text.contains("Geheim"),
+            "{text}"
+        );
+        assert_eq!(
+            ProxyCredential::from_json(&credential.to_json(), &user).unwrap(),
+            credential
+        );
+        store.delete(&user).unwrap();
+        assert!(matches!(store.get_proxy(&user), Err(Error::NoSecret(_))));
     }
 
     #[test]

@@ -80,6 +80,16 @@ export const de = {
   'error.tls':
     'Die sichere Verbindung zum Shop ist fehlgeschlagen: das Zertifikat wird nicht anerkannt ({detail}). In Behörden- und Kommunalnetzen prüft oft eine Firewall die Verbindung mit einem eigenen Stammzertifikat; es muss auf diesem Computer installiert sein.',
   'error.proxy': 'Der Proxy-Server hat die Verbindung abgelehnt oder ist nicht erreichbar. Bitte die Proxy-Einstellungen prüfen.',
+  'error.proxy_auth_required':
+    'Der Proxy-Server {proxy} verlangt eine Anmeldung. Die IT speichert sie einmal im Schlüsselbund dieses Computers: fe2-license proxy login --proxy {proxy} --username NAME',
+  'error.proxy_auth_required.rejected':
+    'Der Proxy-Server {proxy} hat die gespeicherte Anmeldung abgelehnt. Bitte neu speichern: fe2-license proxy login --proxy {proxy} --username NAME',
+  'error.proxy_unreachable':
+    'Der Proxy-Server {proxy} antwortet nicht. Bitte die Proxy-Einstellung prüfen oder die IT fragen, ob der Proxy läuft.',
+  'error.tls_intercepted':
+    'Das Zertifikat der Verbindung stammt von „{issuer}“, dem dieser Computer nicht vertraut. Meist prüft ein Proxy oder eine Firewall die verschlüsselte Verbindung: Die IT muss dessen Stammzertifikat in den Zertifikatspeicher dieses Computers aufnehmen.',
+  'error.invalid_proxy':
+    'Die Proxy-Einstellung ist ungültig ({detail}). Erlaubt sind „system“, „none“ oder eine Adresse wie http://proxy.stadt.de:8080, ohne Benutzername und Passwort.',
   'error.not_a_shop_api': 'Unter dieser Adresse antwortet kein FE2-Shop. Bitte die Adresse des Shops prüfen.',
   'error.insecure_url': 'Unverschlüsselte Adressen (http://) sind nicht erlaubt. Bitte https:// verwenden.',
   'error.invalid_url': 'Die Adresse des Shops ist ungültig. Bitte nur die Adresse angeben, ohne Benutzername, Passwort, „?“ oder „#“.',

@@ -354,6 +354,16 @@ export const en = {
   'error.tls':
     'The secure connection to the shop failed: the certificate is not trusted ({detail}). In public-sector networks a firewall often inspects connections with its own root certificate; it must be installed on this computer.',
   'error.proxy': 'The proxy server refused the connection or cannot be reached. Please check the proxy settings.',
+  'error.proxy_auth_required':
+    'The proxy server {proxy} requires a login. IT stores it once in this computer\'s keychain: fe2-license proxy login --proxy {proxy} --username NAME',
+  'error.proxy_auth_required.rejected':
+    'The proxy server {proxy} refused the stored login. Please store it again: fe2-license proxy login --proxy {proxy} --username NAME',
+  'error.proxy_unreachable':
+    'The proxy server {proxy} does not answer. Please check the proxy setting or ask IT whether the proxy is running.',
+  'error.tls_intercepted':
+    'The connection\'s certificate comes from “{issuer}”, which this computer does not trust. Usually a proxy or firewall inspects the encrypted connection: IT must add its root certificate to this computer\'s certificate store.',
+  'error.invalid_proxy':
+    'The proxy setting is invalid ({detail}). Allowed are “system”, “none” or an address such as http://proxy.stadt.de:8080, without user name and password.',
   'error.not_a_shop_api': 'No FE2 shop answers at this address. Please check the shop address.',
   'error.insecure_url': 'Unencrypted addresses (http://) are not allowed. Please use https://.',
   'error.invalid_url': 'The shop address is invalid. Give the address only, without user name, password, "?" or "#".',

@@ -27,6 +27,8 @@ export function errorText(e: AppError): string {
     expected: String(d.expected ?? ''),
     host: String(d.host ?? ''),
     allowed: Array.isArray(d.allowed) ? d.allowed.join(', ') : '',
+    proxy: String(d.proxy ?? ''),
+    issuer: String(d.issuer ?? ''),
   });
 }
 

@@ -1,14 +1,20 @@
 //! The Shop API client (docs/shop-api.openapi.yaml) on reqwest with rustls and the OS
-//! certificate store: the routes. How requests travel is `transport`, which URLs it accepts
-//! `url_policy`, and what a failed request means `wire_errors`.
+//! certificate store: the routes. How requests travel is `transport`, through which proxy
+//! `proxy`, with which TLS `tls`, which URLs it accepts `url_policy`, and what a failed request
+//! means `wire_errors`.
 //! Every answer becomes a typed value or a typed [`Error`]: the shop's error codes map to the
 //! variant the shop produced them from, transport faults to their own variants.
 
+mod proxy;
+mod tls;
 mod transport;
 mod url_policy;
 mod wire_errors;
 
-pub use transport::{http_client, ClientOptions};
+pub use proxy::{
+    check_proxy_url, proxy_host_port, resolve_proxy, ProxyChoice, ProxyDecision, ProxySource,
+};
+pub use transport::{http_client, ClientOptions, HttpClient};
 pub use url_policy::{check_shop_url, check_web_url, redact_url};
 
 use crate::error::{Error, Result};
@@ -47,7 +53,7 @@ struct Credentials {
 /// A client for one shop, optionally signed in as one license e-mail. Cheap to clone.
 #[derive(Clone)]
 pub struct ShopClient {
-    http: reqwest::Client,
+    http: HttpClient,
     api: String,
     options: ClientOptions,
     credentials: Option<Credentials>,
@@ -91,17 +97,14 @@ struct LicenseEnvelope {
 }
 
 impl ShopClient {
-    /// A client for the shop at `shop_url` with its own HTTP connection pool.
+    /// A client for the shop at `shop_url` with its own HTTP connection pool (and no proxy
+    /// credentials).
     pub fn new(shop_url: &str, options: &ClientOptions) -> Result<Self> {
-        Self::with_http(http_client(options)?, shop_url, options)
+        Self::with_http(http_client(options, None)?, shop_url, options)
     }
 
     /// A client for the shop at `shop_url` sharing an existing HTTP client.
-    pub fn with_http(
-        http: reqwest::Client,
-        shop_url: &str,
-        options: &ClientOptions,
-    ) -> Result<Self> {
+    pub fn with_http(http: HttpClient, shop_url: &str, options: &ClientOptions) -> Result<Self> {
         let url = check_shop_url(shop_url)?;
         let base = url.as_str().trim_end_matches('/');
         Ok(Self {

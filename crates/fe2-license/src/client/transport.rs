@@ -1,23 +1,26 @@
-//! How a request travels: the HTTP client (rustls with the OS certificate store, the system
-//! proxy, timeouts), retries of safe requests, the size caps and the shop's clock.
+//! How a request travels: the HTTP client (rustls with the OS certificate store, the proxy of
+//! each shop origin, timeouts), retries of safe requests, the size caps and the shop's clock.
 
+use super::proxy::{ProxyChoice, ProxyDecision, ProxyRouter, Route};
 use super::url_policy::redact_url;
 use super::wire_errors::{
-    chain_text, error_from_answer, find_rustls_error, parse_json, transport_error,
+    chain_text, error_from_answer, find_rustls_error, parse_json, routed_error, transport_error,
 };
 use super::{ShopClient, IDEMPOTENCY_KEY, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, USER_AGENT};
 use crate::error::{Error, Result};
+use crate::secrets::SecretStore;
 use chrono::{DateTime, Utc};
 use reqwest::header::{HeaderMap, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, DATE, LOCATION};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Same-origin redirects followed at most for one request.
 const MAX_REDIRECTS: usize = 5;
 
-/// Timeouts and retries (shorter ones in tests).
+/// Timeouts, retries and the proxy (shorter timeouts in tests).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientOptions {
     /// Time to establish a connection.
@@ -28,6 +31,8 @@ pub struct ClientOptions {
     pub retry_backoff: Vec<Duration>,
     /// The largest answer accepted.
     pub max_response_bytes: usize,
+    /// Which proxy: policy, then settings, then the system (docs/proxy.md).
+    pub proxy: ProxyChoice,
 }
 
 impl Default for ClientOptions {
@@ -42,24 +47,65 @@ impl Default for ClientOptions {
                 Duration::from_millis(800),
             ],
             max_response_bytes: MAX_RESPONSE_BYTES,
+            proxy: ProxyChoice::System,
         }
     }
 }
 
-/// Builds the HTTP client: rustls with the OS certificate store, the system proxy, our
-/// timeouts and User-Agent. It follows no redirect itself: [`ShopClient`] follows those that
-/// stay on the shop's origin (docs/reliability.md, Redirects).
-pub fn http_client(options: &ClientOptions) -> Result<reqwest::Client> {
-    // ring rather than reqwest's default aws-lc-rs (a large static C library): the same TLS
-    // for megabytes less binary. Fails only when a provider is installed already: keep that.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
+/// The HTTP client with the proxy route of each shop origin; cheap to clone (one connection
+/// pool, one memory of routes).
+#[derive(Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    router: Arc<ProxyRouter>,
+}
+
+impl std::fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpClient").finish_non_exhaustive()
+    }
+}
+
+impl HttpClient {
+    /// The proxy for `target` and why, exactly as this client's requests there take it
+    /// (resolved now when no request went there yet; may run a PAC script).
+    pub async fn proxy_decision(&self, target: &Url) -> Result<ProxyDecision> {
+        Ok(self.router.route(target).await?.decision.clone())
+    }
+
+    /// Forgets the resolved routes, so that the next request resolves again and reads the
+    /// proxy credentials anew (after they changed).
+    pub fn forget_proxy_routes(&self) {
+        self.router.forget();
+    }
+}
+
+/// Builds the HTTP client: rustls with the OS certificate store, the options' proxy, our
+/// timeouts and User-Agent; `proxy_secrets` holds proxy credentials (`proxy@<host:port>`).
+/// It follows no redirect itself: [`ShopClient`] follows those that stay on the shop's origin
+/// (docs/reliability.md, Redirects).
+pub fn http_client(
+    options: &ClientOptions,
+    proxy_secrets: Option<Arc<dyn SecretStore>>,
+) -> Result<HttpClient> {
+    let router = Arc::new(ProxyRouter::new(options.proxy.clone(), proxy_secrets)?);
+    let tls = super::tls::client_config().map_err(|e| Error::Tls(e.to_string()))?;
+    let asked = router.clone();
+    let client = reqwest::Client::builder()
         .user_agent(USER_AGENT)
         .connect_timeout(options.connect_timeout)
         .timeout(options.request_timeout)
         .redirect(reqwest::redirect::Policy::none())
+        .tls_backend_preconfigured(tls)
+        // Only the route resolved for the origin, never reqwest's own reading of the system:
+        // what `proxy_decision` reports is what is used.
+        .no_proxy()
+        .proxy(reqwest::Proxy::custom(move |target| {
+            asked.proxy_for(target)
+        }))
         .build()
-        .map_err(|e| Error::Tls(chain_text(&e)))
+        .map_err(|e| Error::Tls(chain_text(&e)))?;
+    Ok(HttpClient { client, router })
 }
 
 /// Where a redirect answer leads.
@@ -167,8 +213,10 @@ impl ShopClient {
         };
         let mut attempt = 0;
         loop {
+            let route = self.http.router.route(&url).await?;
             let mut request = self
                 .http
+                .client
                 .request(method.clone(), url.clone())
                 .header(ACCEPT, "application/json");
             if let Some(credentials) = &self.credentials {
@@ -186,19 +234,35 @@ impl ShopClient {
             let pause = retries.get(attempt).copied();
             let response = match request.send().await {
                 Ok(response) => response,
-                Err(e) => match pause {
-                    // A certificate problem does not go away by asking again.
-                    Some(pause)
-                        if e.is_connect() && !e.is_timeout() && find_rustls_error(&e).is_none() =>
-                    {
-                        attempt += 1;
-                        tokio::time::sleep(pause).await;
-                        continue;
+                Err(e) => {
+                    let error = routed_error(&e, &route);
+                    match pause {
+                        // Only a connection that could not be made is tried again: a
+                        // certificate problem, or a proxy's answer to CONNECT (a refusal, a
+                        // login wanted), does not change by asking again at once.
+                        Some(pause)
+                            if e.is_connect()
+                                && !e.is_timeout()
+                                && find_rustls_error(&e).is_none()
+                                && matches!(
+                                    error,
+                                    Error::Unreachable(_) | Error::ProxyUnreachable { .. }
+                                ) =>
+                        {
+                            attempt += 1;
+                            tokio::time::sleep(pause).await;
+                            continue;
+                        }
+                        _ => return Err(self.after_failure(error)),
                     }
-                    _ => return Err(transport_error(&e)),
-                },
+                }
             };
             let status = response.status();
+            if status == StatusCode::PROXY_AUTHENTICATION_REQUIRED {
+                if let Some(error) = proxy_auth_required(&route) {
+                    return Err(self.after_failure(error));
+                }
+            }
             self.record_date(response.headers());
             if let (true, Some(pause)) = (is_retryable_status(status), pause) {
                 attempt += 1;
@@ -227,6 +291,15 @@ impl ShopClient {
         }
     }
 
+    /// A proxy that wants a login makes the routes be resolved again on the next request, so
+    /// credentials stored meanwhile (`fe2-license proxy login`) are read without a restart.
+    fn after_failure(&self, error: Error) -> Error {
+        if matches!(error, Error::ProxyAuthRequired { .. }) {
+            self.http.router.forget();
+        }
+        error
+    }
+
     fn record_date(&self, headers: &HeaderMap) {
         let date = headers
             .get(DATE)
@@ -237,6 +310,16 @@ impl ShopClient {
             *self.shop_date.lock().unwrap_or_else(|p| p.into_inner()) = Some(date);
         }
     }
+}
+
+/// A 407 answer to a request forwarded through a proxy (plain `http://`; a CONNECT's 407 is a
+/// transport error). `None` when no proxy was used: a 407 of the shop itself is then read like
+/// any other answer that is not the Shop API's.
+fn proxy_auth_required(route: &Route) -> Option<Error> {
+    Some(Error::ProxyAuthRequired {
+        proxy: route.decision.proxy_text()?,
+        rejected: route.authenticates,
+    })
 }
 
 /// The longest idempotency key the Shop API stores.
@@ -299,8 +382,9 @@ mod tests {
             .build()
             .unwrap()
             .block_on(
-                http_client(&ClientOptions::default())
+                http_client(&ClientOptions::default(), None)
                     .unwrap()
+                    .client
                     .get("http://127.0.0.1:9/")
                     .header(IDEMPOTENCY_KEY, "a\u{b}")
                     .send(),

@@ -1,6 +1,8 @@
 //! What a failed request means: the shop's JSON error mapped to the variant the shop produced
 //! it from, and transport faults (timeout, proxy, TLS, unreachable) to their own variants.
 
+use super::proxy::Route;
+use super::tls::UntrustedIssuer;
 use crate::error::{Error, Result};
 use crate::model::Quote;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
@@ -184,6 +186,83 @@ pub(super) fn transport_error(error: &reqwest::Error) -> Error {
     }
 }
 
+/// How hyper-util's CONNECT tunnel says that the proxy answered 407 (its error type is not
+/// public; the real proxy tests pin the text).
+const TUNNEL_AUTH: &str = "tunnel error: proxy authorization required";
+/// How it says that the connection to the proxy itself failed.
+const TUNNEL_CONNECT: &str = "tunnel error: failed to create underlying connection";
+/// The start of every tunnel error: the proxy was reached and answered something.
+const TUNNEL: &str = "tunnel error:";
+
+/// Classifies a transport failure of a request that took `route`: TLS inspection (an issuer
+/// this computer does not trust behind a proxy, or any certification authority it does not
+/// trust), then the proxy's own failures (a login wanted on CONNECT, the proxy not reached),
+/// else as [`transport_error`].
+pub(super) fn routed_error(error: &reqwest::Error, route: &Route) -> Error {
+    let proxy = route.decision.proxy_text();
+    if let Some(untrusted) = find_untrusted_issuer(error) {
+        // A self-signed server certificate without a proxy is a plain `tls` failure: nobody
+        // issued it, so there is no root certificate IT could install.
+        if proxy.is_some() || !untrusted.self_signed {
+            return Error::TlsIntercepted {
+                issuer: untrusted.issuer.clone(),
+                proxy,
+            };
+        }
+    }
+    let Some(proxy) = proxy else {
+        return transport_error(error);
+    };
+    if error.is_builder() || find_rustls_error(error).is_some() {
+        return transport_error(error);
+    }
+    let causes = causes(error);
+    if causes.iter().any(|c| c == TUNNEL_AUTH) {
+        return Error::ProxyAuthRequired {
+            proxy,
+            rejected: route.authenticates,
+        };
+    }
+    let proxy_answered = causes
+        .iter()
+        .any(|c| c.starts_with(TUNNEL) && c != TUNNEL_CONNECT);
+    // Through a proxy every connection is one to the proxy: failing to connect is the proxy's.
+    if error.is_connect() && !proxy_answered {
+        return Error::ProxyUnreachable {
+            proxy,
+            reason: chain_text(error),
+        };
+    }
+    transport_error(error)
+}
+
+/// The texts of an error's causes, the wrapped errors of `io::Error`s included.
+fn causes(error: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut texts = Vec::new();
+    let mut current = Some(error);
+    while let Some(cause) = current {
+        texts.push(cause.to_string());
+        if let Some(inner) = cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            texts.extend(causes(inner));
+        }
+        current = cause.source();
+    }
+    texts
+}
+
+/// The issuer the TLS verifier named when the chain ended at one this computer does not trust.
+fn find_untrusted_issuer(error: &reqwest::Error) -> Option<&UntrustedIssuer> {
+    match find_rustls_error(error)? {
+        rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other)) => {
+            other.0.downcast_ref()
+        }
+        _ => None,
+    }
+}
+
 /// The rustls error somewhere in the chain; hyper wraps it in an `io::Error`, whose `source()`
 /// skips the wrapped error itself, so those are opened explicitly.
 pub(super) fn find_rustls_error<'a>(
@@ -224,6 +303,10 @@ fn describe_tls(error: &rustls::Error) -> String {
                 "the certificate is issued for another host name".to_string()
             }
             C::Revoked => "the shop's certificate was revoked".to_string(),
+            C::Other(other) => match other.0.downcast_ref::<UntrustedIssuer>() {
+                Some(untrusted) => untrusted.to_string(),
+                None => format!("invalid certificate: {other:?}"),
+            },
             other => format!("invalid certificate: {other:?}"),
         },
         other => other.to_string(),

@@ -6,7 +6,7 @@
 use crate::atomic_file;
 use crate::audit::{Actor, AuditAction, AuditWriter};
 use crate::cache::{self, CacheEntry};
-use crate::client::{self, ClientOptions, ShopClient};
+use crate::client::{self, ClientOptions, HttpClient, ProxyChoice, ProxyDecision, ShopClient};
 use crate::clock::Clock;
 use crate::config::{self, AccountConfig, Settings};
 use crate::error::{Error, Result};
@@ -14,7 +14,7 @@ use crate::license_file;
 use crate::model::{Catalog, Order, Quote, RequestedItem, SwitchOutcome, Ticket};
 use crate::paths::Home;
 use crate::policy::{Policy, PolicyView, SettingOrigin, SettingSource};
-use crate::secrets::{Password, Secret, SecretStore};
+use crate::secrets::{proxy_entry_user, Password, ProxyCredential, Secret, SecretStore};
 use ed25519_dalek::VerifyingKey;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -104,6 +104,12 @@ impl Default for ServiceOptions {
     }
 }
 
+/// The keychain entry of a proxy URL's credentials.
+fn proxy_entry(proxy_url: &str) -> Result<String> {
+    let url = client::check_proxy_url(proxy_url)?;
+    Ok(proxy_entry_user(&client::proxy_host_port(&url)))
+}
+
 /// A temp file this old is a crashed write's, not one in progress (a write takes milliseconds).
 const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -132,8 +138,9 @@ struct Inner {
     clock: Arc<dyn Clock>,
     options: ServiceOptions,
     /// Built on first use: loading the OS certificate store takes milliseconds that views
-    /// without network (the CLI's `check --offline`) should not pay.
-    http: std::sync::OnceLock<reqwest::Client>,
+    /// without network (the CLI's `check --offline`) should not pay. Built again when the
+    /// proxy setting changes.
+    http: Mutex<Option<HttpClient>>,
     state: Mutex<State>,
     /// The central policies, read once at start.
     policy: Policy,
@@ -188,7 +195,7 @@ impl Service {
                 clock,
                 options,
                 policy,
-                http: std::sync::OnceLock::new(),
+                http: Mutex::new(None),
                 audit,
                 state: Mutex::new(State {
                     accounts,
@@ -633,6 +640,10 @@ impl Service {
             state.user_settings = user.clone();
             std::mem::replace(&mut state.settings, effective.clone())
         };
+        if before.proxy != effective.proxy {
+            // The next request builds a client with the new proxy.
+            *self.inner.http.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        }
         self.audit_settings(&before, &effective);
         Ok(effective)
     }
@@ -664,15 +675,83 @@ impl Service {
 
     // --- the shop ---
 
-    fn shop(&self, shop_url: &str) -> Result<ShopClient> {
-        let http = match self.inner.http.get() {
-            Some(http) => http.clone(),
-            None => {
-                let built = client::http_client(&self.inner.options.client)?;
-                self.inner.http.get_or_init(|| built).clone()
-            }
+    /// The one HTTP client, built on first use with the proxy in force; proxy credentials come
+    /// from the secret store.
+    fn http(&self) -> Result<HttpClient> {
+        let mut slot = self.inner.http.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(http) = slot.as_ref() {
+            return Ok(http.clone());
+        }
+        let options = ClientOptions {
+            proxy: self.proxy_choice()?,
+            ..self.inner.options.client.clone()
         };
-        ShopClient::with_http(http, shop_url, &self.inner.options.client)
+        let built = client::http_client(&options, Some(self.inner.secrets.clone()))?;
+        *slot = Some(built.clone());
+        Ok(built)
+    }
+
+    /// The proxy in force: the policy's or the user's setting (docs/proxy.md); `system` is the
+    /// service options' choice, which is the operating system's unless a test sets another.
+    fn proxy_choice(&self) -> Result<ProxyChoice> {
+        match ProxyChoice::parse(&self.settings().proxy)? {
+            ProxyChoice::System => Ok(self.inner.options.client.proxy.clone()),
+            chosen => Ok(chosen),
+        }
+    }
+
+    fn shop(&self, shop_url: &str) -> Result<ShopClient> {
+        ShopClient::with_http(self.http()?, shop_url, &self.inner.options.client)
+    }
+
+    // --- the proxy (docs/proxy.md) ---
+
+    /// The shop URLs of the configured accounts, each once (no keychain, no network).
+    pub fn shop_urls(&self) -> Vec<String> {
+        let urls: std::collections::BTreeSet<String> = self
+            .state()
+            .accounts
+            .values()
+            .map(|a| a.config.shop_url.clone())
+            .collect();
+        urls.into_iter().collect()
+    }
+
+    /// The proxy that requests to `shop_url` take and why, as they take it.
+    pub async fn proxy_decision(&self, shop_url: &str) -> Result<ProxyDecision> {
+        let url = client::check_shop_url(shop_url)?;
+        self.http()?.proxy_decision(&url).await
+    }
+
+    /// Stores a proxy's login in the secret store (entry `proxy@<host:port>`, never a file or
+    /// the audit log); later requests through that proxy send it. Returns the entry's name.
+    pub async fn set_proxy_credential(
+        &self,
+        proxy_url: &str,
+        credential: ProxyCredential,
+    ) -> Result<String> {
+        let user = proxy_entry(proxy_url)?;
+        let entry = user.clone();
+        self.secret_call(move |store| store.set_proxy(&entry, &credential))
+            .await?;
+        self.forget_proxy_routes();
+        Ok(user)
+    }
+
+    /// Deletes a proxy's stored login (none stored is fine). Returns the entry's name.
+    pub async fn remove_proxy_credential(&self, proxy_url: &str) -> Result<String> {
+        let user = proxy_entry(proxy_url)?;
+        let entry = user.clone();
+        self.secret_call(move |store| store.delete(&entry)).await?;
+        self.forget_proxy_routes();
+        Ok(user)
+    }
+
+    fn forget_proxy_routes(&self) {
+        let slot = self.inner.http.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(http) = slot.as_ref() {
+            http.forget_proxy_routes();
+        }
     }
 
     /// A client signed in as the account (a shop the policies do not allow is refused).
