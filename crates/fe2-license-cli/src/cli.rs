@@ -98,10 +98,35 @@ pub enum Command {
         fe2-license calendar > fe2-lizenzen.ics"
     )]
     Calendar(CalendarArgs),
+    /// Checks the way to the shop step by step and names the first problem with what to do:
+    /// data directory, keychain, policies, proxy, DNS, TCP, TLS, shop, sign-in, clock.
+    #[command(
+        after_help = "Exit code 0 when every check passed, 1 otherwise. Never prints a secret.\n\n\
+        Examples:\n  \
+        fe2-license doctor\n  \
+        fe2-license doctor --account leitstelle@ff-musterstadt.de\n  \
+        fe2-license doctor --json > diagnose.json"
+    )]
+    Doctor(DoctorArgs),
     /// The proxy: which one requests to the shop take and why, and its login in the OS
     /// keychain (Basic authentication).
     #[command(subcommand)]
     Proxy(ProxyCommand),
+}
+
+/// `doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Only this account's shop and sign-in (default: every account's shop).
+    #[arg(long, value_name = "E-MAIL")]
+    pub account: Option<String>,
+    /// JSON for scripts instead of lines.
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds each network step may take (1 to 60).
+    #[arg(short = 't', long = "timeout", value_name = "SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub timeout_secs: u64,
 }
 
 /// Proxy commands.

@@ -5,6 +5,7 @@ mod budget;
 mod check;
 mod cli;
 mod dates;
+mod doctor;
 mod export;
 mod log;
 mod prometheus;

@@ -94,6 +94,19 @@ async fn run_on_service(command: Command, clock: Arc<dyn Clock>) -> Result<Outco
             ))
         }
         Command::Proxy(ProxyCommand::Show(args)) => proxy_show(&service, args).await?,
+        Command::Doctor(args) => {
+            let timeout = Duration::from_secs(args.timeout_secs);
+            let diagnosis = service.doctor(args.account.as_deref(), timeout).await;
+            let language = service.settings().language;
+            Outcome {
+                stdout: match args.json {
+                    true => crate::doctor::json(&diagnosis, language),
+                    false => crate::doctor::lines(&diagnosis, language),
+                },
+                warnings: Vec::new(),
+                exit_code: u8::from(!diagnosis.passed()),
+            }
+        }
     };
     outcome.warnings.splice(0..0, warnings);
     Ok(outcome)

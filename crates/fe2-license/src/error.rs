@@ -195,6 +195,10 @@ error_codes! {
     ReadOnlyPolicy = "read_only_policy", Local;
     /// The `AllowedShopHosts` policy does not name this shop.
     ShopNotAllowed = "shop_not_allowed", Local;
+    /// A central policy is set but could not be used.
+    InvalidPolicy = "invalid_policy", Local;
+    /// This computer's clock differs from the shop's by more than a few minutes.
+    ClockSkew = "clock_skew", Local;
 }
 
 /// Everything that can go wrong in the core, in the shop's rules, the client or local storage.
@@ -456,6 +460,15 @@ pub enum Error {
         "your administrator set this computer to read-only: no orders, tickets or account changes"
     )]
     ReadOnlyPolicy,
+    /// A central policy is set but could not be used (names each, and why).
+    #[error("a policy could not be used: {0}")]
+    InvalidPolicy(String),
+    /// This computer's clock is this many seconds ahead of the shop's (negative: behind).
+    #[error("this computer's clock is {seconds} s off the shop's; set the time (e.g. from the domain's time server)")]
+    ClockSkew {
+        /// Seconds ahead of the shop (negative: behind).
+        seconds: i64,
+    },
     /// The shop host is not in the `AllowedShopHosts` policy.
     #[error("your administrator does not allow the shop {host}")]
     ShopNotAllowed {
@@ -531,6 +544,8 @@ impl Error {
             Error::AccountExists(_) => ErrorCode::AccountExists,
             Error::ReadOnlyPolicy => ErrorCode::ReadOnlyPolicy,
             Error::ShopNotAllowed { .. } => ErrorCode::ShopNotAllowed,
+            Error::InvalidPolicy(_) => ErrorCode::InvalidPolicy,
+            Error::ClockSkew { .. } => ErrorCode::ClockSkew,
             Error::Shop { .. } => return None,
         })
     }
@@ -591,6 +606,7 @@ impl Error {
             }
             Error::ShopUnavailable { status } => json!({ "http_status": status }),
             Error::ShopMoved { shop_url } => json!({ "shop_url": shop_url }),
+            Error::ClockSkew { seconds } => json!({ "seconds": seconds }),
             Error::ShopNotAllowed { host, allowed } => json!({ "host": host, "allowed": allowed }),
             Error::InvalidReference(problem) => serde_json::to_value(problem).unwrap_or_default(),
             Error::UnknownKey { kid } => json!({ "kid": kid }),

@@ -5,12 +5,14 @@
 //! Every answer becomes a typed value or a typed [`Error`]: the shop's error codes map to the
 //! variant the shop produced them from, transport faults to their own variants.
 
+mod probe;
 mod proxy;
 mod tls;
 mod transport;
 mod url_policy;
 mod wire_errors;
 
+pub use probe::{ProbeResult, ProbeStep};
 pub use proxy::{
     check_proxy_url, proxy_host_port, resolve_proxy, ProxyChoice, ProxyDecision, ProxySource,
 };

@@ -388,9 +388,16 @@ pub(super) struct Route {
     connect: Option<Url>,
     /// Credentials are sent to the proxy.
     pub authenticates: bool,
+    /// The login as a Basic header value, for the doctor's own CONNECT.
+    basic: Option<crate::secrets::Password>,
 }
 
 impl Route {
+    /// `base64(user:password)` of the stored login for a `Proxy-Authorization: Basic` header.
+    pub fn basic_login(&self) -> Option<crate::secrets::Password> {
+        self.basic.clone()
+    }
+
     fn new(resolved: Resolved, stored: Option<ProxyCredential>) -> Self {
         let credential = stored.or(resolved.credential);
         let connect = resolved.decision.proxy.clone().map(|mut url| {
@@ -401,10 +408,22 @@ impl Route {
             }
             url
         });
+        let basic = credential.as_ref().map(|credential| {
+            use base64::Engine;
+            let pair = zeroize::Zeroizing::new(format!(
+                "{}:{}",
+                credential.username,
+                credential.password.expose()
+            ));
+            base64::engine::general_purpose::STANDARD
+                .encode(pair.as_bytes())
+                .into()
+        });
         Self {
             decision: resolved.decision,
             connect,
             authenticates: credential.is_some(),
+            basic,
         }
     }
 }

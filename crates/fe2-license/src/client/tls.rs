@@ -129,7 +129,7 @@ fn element(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
 /// The issuer's and the subject's distinguished names of a certificate (`None` when it cannot
 /// be read): Certificate → tbsCertificate → [version], serial, signature, issuer, validity,
 /// subject.
-fn names(certificate: &[u8]) -> Option<(String, String)> {
+pub(super) fn names(certificate: &[u8]) -> Option<(String, String)> {
     const SEQUENCE: u8 = 0x30;
     let (SEQUENCE, certificate, _) = element(certificate)? else {
         return None;

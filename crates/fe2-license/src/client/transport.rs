@@ -73,6 +73,11 @@ impl HttpClient {
         Ok(self.router.route(target).await?.decision.clone())
     }
 
+    /// The route of `target`'s origin (resolved now when no request went there yet).
+    pub(super) async fn route(&self, target: &Url) -> Result<Arc<super::proxy::Route>> {
+        self.router.route(target).await
+    }
+
     /// Forgets the resolved routes, so that the next request resolves again and reads the
     /// proxy credentials anew (after they changed).
     pub fn forget_proxy_routes(&self) {

@@ -287,7 +287,7 @@ pub(super) fn find_rustls_error<'a>(
 }
 
 /// Names the certificate problem in words an administrator can act on.
-fn describe_tls(error: &rustls::Error) -> String {
+pub(super) fn describe_tls(error: &rustls::Error) -> String {
     use rustls::CertificateError as C;
     match error {
         rustls::Error::InvalidCertificate(problem) => match problem {

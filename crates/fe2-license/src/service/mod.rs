@@ -25,6 +25,7 @@ mod accounts;
 mod audit;
 mod budget;
 mod calendar;
+mod doctor;
 mod links;
 mod view;
 
@@ -35,6 +36,7 @@ pub use crate::error::ErrorInfo;
 pub use audit::{AuditReport, OrderNote};
 pub use budget::{AccountBudget, BudgetReport, BUDGET_YEARS};
 pub use calendar::CALENDAR_FILE_NAME;
+pub use doctor::{CheckKind, CheckOutcome, Diagnosis, DoctorCheck};
 pub use links::LinkTarget;
 pub use view::{shown_urgency, LicenseView, Verification};
 
