@@ -24,7 +24,8 @@ macro_rules! with_commands {
             budget,
             audit_log,
             set_default_reference,
-            export_calendar
+            export_calendar,
+            run_doctor
         )
     };
 }

@@ -7,7 +7,7 @@ use fe2_license::config::Settings;
 use fe2_license::model::{Catalog, Quote, RequestedItem, SwitchOutcome, Ticket};
 use fe2_license::secrets::Password;
 use fe2_license::service::{
-    AppInfo, AuditReport, BudgetReport, LicenseDetails, LicenseView, LinkTarget, Preview,
+    AppInfo, AuditReport, BudgetReport, Diagnosis, LicenseDetails, LicenseView, LinkTarget, Preview,
 };
 use rust_decimal::Decimal;
 use tauri::{AppHandle, Runtime, State};
@@ -251,6 +251,19 @@ pub async fn set_default_reference<R: Runtime>(
         .await?;
     publish::changed(&app, &state).await;
     Ok(view)
+}
+
+/// How long each network step of "Verbindung prüfen" may take.
+const DOCTOR_STEP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// "Verbindung prüfen": the doctor's checks for one account's shop, or every shop
+/// (docs/deployment.md, Doctor); the same checks in the same order as `fe2-license doctor`.
+#[tauri::command]
+pub async fn run_doctor(state: State<'_, AppState>, email: Option<String>) -> IpcResult<Diagnosis> {
+    Ok(state
+        .service
+        .doctor(email.as_deref(), DOCTOR_STEP_TIMEOUT)
+        .await)
 }
 
 /// Saves the calendar file of every license (docs/domain.md, Calendar file) from the data in

@@ -5,8 +5,8 @@
 use fe2_license::config::Settings;
 use fe2_license::model::{Catalog, Quote, RequestedItem, SwitchOutcome, TicketTopic};
 use fe2_license::service::{
-    AppInfo, AuditReport, BudgetReport, LicenseDetails, LicenseView, LinkTarget, Preview,
-    RefreshState,
+    AppInfo, AuditReport, BudgetReport, Diagnosis, LicenseDetails, LicenseView, LinkTarget,
+    Preview, RefreshState,
 };
 use fe2_license::{ErrorClass, ErrorCode, ErrorInfo};
 use std::fmt::Write;
@@ -33,6 +33,7 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
     LinkTarget::export_all(cfg)?;
     BudgetReport::export_all(cfg)?;
     AuditReport::export_all(cfg)?;
+    Diagnosis::export_all(cfg)?;
     TicketTopic::export_all(cfg)?;
     ErrorInfo::export_all(cfg)?;
     ErrorCode::export_all(cfg)?;

@@ -14,7 +14,9 @@ use client_support::*;
 use fe2_license::client::{ClientOptions, ProxyChoice, ProxySource};
 use fe2_license::paths::Home;
 use fe2_license::secrets::{MemorySecretStore, ProxyCredential, SecretStore};
-use fe2_license::service::{Service, ServiceOptions};
+use fe2_license::service::{
+    CheckKind, CheckOutcome, Diagnosis, DoctorCheck, Service, ServiceOptions,
+};
 use fe2_license::{Error, FixedClock};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -644,5 +646,131 @@ async fn a_tls_inspecting_proxy_is_refused_until_its_ca_is_trusted() {
         .add_account(&shops.https_url, BASIS_EMAIL, BASIS_PASSWORD)
         .await
         .expect("through the trusted inspecting proxy");
+    std::env::remove_var("SSL_CERT_FILE");
+}
+
+/// The check of one kind in a diagnosis.
+fn check_of(diagnosis: &Diagnosis, kind: CheckKind) -> &DoctorCheck {
+    diagnosis
+        .checks
+        .iter()
+        .find(|c| c.kind == kind)
+        .unwrap_or_else(|| panic!("no {kind:?} check: {diagnosis:#?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_doctor_walks_the_way_and_names_the_first_problem() {
+    let _serial = SERIAL.lock().await;
+    let shops = shops().await;
+    let certs = tempfile::tempdir().expect("dir");
+    trust(certs.path(), &[&shops.shop_ca]);
+    let squid = Squid::start(true);
+    let home = tempfile::tempdir().expect("home");
+    let secrets = Arc::new(MemorySecretStore::new());
+    let service = service_with(home.path(), secrets.clone(), explicit(&squid.url()));
+    let step = Duration::from_secs(5);
+
+    // The proxy wants a login: the tunnel is the first failure, the rest is not checked.
+    let diagnosis = {
+        // An account of our shop, added with a login that is then taken away again.
+        secrets
+            .set_proxy(
+                &format!("proxy@127.0.0.1:{}", squid.port),
+                &ProxyCredential {
+                    username: PROXY_USER.into(),
+                    password: PROXY_PASSWORD.into(),
+                },
+            )
+            .expect("stored");
+        service
+            .add_account(&shops.https_url, BASIS_EMAIL, BASIS_PASSWORD)
+            .await
+            .expect("added through squid");
+        secrets
+            .delete(&format!("proxy@127.0.0.1:{}", squid.port))
+            .expect("deleted");
+        let fresh = service_with(home.path(), secrets.clone(), explicit(&squid.url()));
+        fresh.doctor(Some(BASIS_EMAIL), step).await
+    };
+    assert_eq!(
+        check_of(&diagnosis, CheckKind::Keychain).outcome,
+        CheckOutcome::Pass
+    );
+    assert_eq!(
+        check_of(&diagnosis, CheckKind::Proxy).outcome,
+        CheckOutcome::Pass
+    );
+    assert!(check_of(&diagnosis, CheckKind::Proxy)
+        .detail
+        .contains(&squid.url()));
+    assert_eq!(
+        check_of(&diagnosis, CheckKind::Dns).outcome,
+        CheckOutcome::Pass
+    );
+    let tunnel = check_of(&diagnosis, CheckKind::Tcp);
+    assert_eq!(tunnel.outcome, CheckOutcome::Fail, "{diagnosis:#?}");
+    assert_eq!(tunnel.error.as_ref().unwrap().code, "proxy_auth_required");
+    assert_eq!(diagnosis.first_failure().unwrap().kind, CheckKind::Tcp);
+    for kind in [
+        CheckKind::Tls,
+        CheckKind::Shop,
+        CheckKind::Login,
+        CheckKind::Clock,
+    ] {
+        assert_eq!(
+            check_of(&diagnosis, kind).outcome,
+            CheckOutcome::Skip,
+            "{kind:?}"
+        );
+    }
+
+    // With the login stored every check passes, and TLS names the shop certificate's issuer.
+    secrets
+        .set_proxy(
+            &format!("proxy@127.0.0.1:{}", squid.port),
+            &ProxyCredential {
+                username: PROXY_USER.into(),
+                password: PROXY_PASSWORD.into(),
+            },
+        )
+        .expect("stored");
+    let fresh = service_with(home.path(), secrets.clone(), explicit(&squid.url()));
+    let diagnosis = fresh.doctor(Some(BASIS_EMAIL), step).await;
+    assert!(diagnosis.passed(), "{diagnosis:#?}");
+    assert!(check_of(&diagnosis, CheckKind::Tls)
+        .detail
+        .contains("FE2 Test Shop CA"));
+    assert!(check_of(&diagnosis, CheckKind::Login)
+        .detail
+        .contains(BASIS_EMAIL));
+    assert_eq!(
+        check_of(&diagnosis, CheckKind::Clock).detail,
+        "+0 s from the shop's clock"
+    );
+    // Nothing the doctor reports holds a secret.
+    let text = serde_json::to_string(&diagnosis).expect("json");
+    for secret in [PROXY_PASSWORD, BASIS_PASSWORD] {
+        assert!(!text.contains(secret), "{text}");
+    }
+
+    // A TLS-inspecting proxy whose CA is not trusted: TLS fails and names that CA.
+    let proxy_ca = Arc::new(TestCa::new("Stadt Musterstadt Proxy CA"));
+    let front = SocketAddr::from(([127, 0, 0, 1], shops.https_port));
+    let port = intercepting_proxy(proxy_ca, front, &shops.shop_ca).await;
+    let inspecting = service_with(
+        home.path(),
+        secrets,
+        explicit(&format!("http://127.0.0.1:{port}")),
+    );
+    let diagnosis = inspecting.doctor(Some(BASIS_EMAIL), step).await;
+    let tls = check_of(&diagnosis, CheckKind::Tls);
+    assert_eq!(tls.outcome, CheckOutcome::Fail, "{diagnosis:#?}");
+    assert_eq!(tls.error.as_ref().unwrap().code, "tls_intercepted");
+    assert!(
+        tls.detail.contains("Stadt Musterstadt Proxy CA"),
+        "{}",
+        tls.detail
+    );
+    assert_eq!(diagnosis.first_failure().unwrap().kind, CheckKind::Tls);
     std::env::remove_var("SSL_CERT_FILE");
 }

@@ -17,6 +17,7 @@ export const de = {
   'nav.skip': 'Zum Inhalt springen',
   'nav.budget': 'Haushalt',
   'nav.log': 'Verlauf',
+  'doctor.open': 'Verbindung prüfen',
   'policy.readOnly': 'Nur lesen: vom Administrator festgelegt. Bestellungen, Anfragen und Kontoänderungen sind auf diesem Computer abgeschaltet.',
   'page.loading': 'Seite wird geladen …',
   'page.failed': 'Die Seite konnte nicht geladen werden. Bitte die App neu starten.',
@@ -119,6 +120,8 @@ export const de = {
   'error.idempotency_key_reuse':
     'Diese Anfrage wurde bereits mit anderem Inhalt gesendet. Bitte prüfen Sie in der Lizenz, ob sie angekommen ist, und beginnen Sie sonst neu.',
   'error.response_too_large': 'Die Antwort des Shops ist zu groß. Bitte später erneut versuchen.',
+  'error.invalid_policy': 'Eine vom Administrator gesetzte Richtlinie kann nicht verwendet werden ({detail}).',
+  'error.clock_skew': 'Die Uhr dieses Computers geht um {seconds} Sekunden falsch gegenüber dem Shop. Bitte die Uhrzeit stellen.',
   'error.read_only_policy': 'Ihr Administrator hat diesen Computer auf „nur lesen“ gestellt: keine Bestellungen, Anfragen oder Kontoänderungen.',
   'error.shop_not_allowed': 'Ihr Administrator erlaubt den Shop {host} nicht. Erlaubt: {allowed}.',
   'error.not_found': 'Das Gesuchte gibt es im Shop nicht (mehr).',

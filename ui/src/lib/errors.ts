@@ -18,7 +18,7 @@ export function errorText(e: AppError): string {
   // The refused value (invalid_email, unknown_topic), when the core sent one.
   const value = String(d.email ?? d.topic ?? '');
   return t(key, {
-    seconds: String(d.retry_after ?? '60'),
+    seconds: String(d.retry_after ?? d.seconds ?? '60'),
     sku: String(d.sku ?? ''),
     detail: e.message || e.code,
     named: value ? ` (${value})` : '',

@@ -1,4 +1,4 @@
-// Hash routing: #/, #/license/<e-mail>[/change|/request/<topic>], #/settings, #/add, #/budget, #/log.
+// Hash routing: #/, #/license/<e-mail>[/change|/doctor|/request/<topic>], #/settings, #/add, #/budget, #/log.
 
 /** A parsed route. */
 export type Route =
@@ -10,6 +10,7 @@ export type Route =
   | { name: 'budget' }
   | { name: 'log' }
   | { name: 'add'; email: string }
+  | { name: 'doctor'; email: string }
   | { name: 'unknown' };
 
 function decode(part: string): string {
@@ -35,6 +36,7 @@ export function parseHash(hash: string): Route {
     const email = decode(parts[1]);
     if (parts.length === 2) return { name: 'detail', email };
     if (parts.length === 3 && parts[2] === 'change') return { name: 'change', email };
+    if (parts.length === 3 && parts[2] === 'doctor') return { name: 'doctor', email };
     if (parts.length === 4 && parts[2] === 'request') return { name: 'request', email, topic: decode(parts[3]) };
   }
   return { name: 'unknown' };
@@ -50,6 +52,7 @@ export const href = {
   dashboard: () => '#/',
   detail: (email: string) => `#/license/${enc(email)}`,
   change: (email: string) => `#/license/${enc(email)}/change`,
+  doctor: (email: string) => `#/license/${enc(email)}/doctor`,
   request: (email: string, topic: string) => `#/license/${enc(email)}/request/${topic}`,
   settings: () => '#/settings',
   budget: () => '#/budget',
@@ -81,6 +84,7 @@ export function parentOf(route: Route): string | null {
   switch (route.name) {
     case 'change':
     case 'request':
+    case 'doctor':
       return href.detail(route.email);
     case 'dashboard':
       return null;

@@ -56,6 +56,8 @@ export const ERROR_CLASSES: Record<ErrorCode, ErrorClass> = {
   account_exists: "local",
   read_only_policy: "local",
   shop_not_allowed: "local",
+  invalid_policy: "local",
+  clock_skew: "local",
 };
 
 /** The classes of an error after which the cached data is shown as offline. */
