@@ -158,18 +158,19 @@ impl AuditWriter {
             .map_err(|e| io_error(&lock_path, e))?;
         lock.lock().map_err(|e| io_error(&lock_path, e))?;
         let path = self.dir.join(LOG_FILE);
-        let mut text = read_text(&path)?;
-        let last = match last_line(&text).map(str::to_string) {
+        // Bytes, not text: a line an editor re-saved in another encoding is reported by
+        // `read` and must not stop the lines after it from being written.
+        let mut bytes = read_bytes(&path)?;
+        let last = match last_line(&bytes).map(<[u8]>::to_vec) {
             Some(line) => {
                 // The file is named by the year it began in; only a later year starts the
                 // next file, so a clock set back keeps writing into the current one.
-                let began = text
-                    .lines()
-                    .find_map(|first| serde_json::from_str::<AuditEntry>(first).ok())
+                let began = lines(&bytes)
+                    .find_map(|first| serde_json::from_slice::<AuditEntry>(first).ok())
                     .map(|entry| entry.time.year());
                 if let Some(year) = began.filter(|year| *year < time.year()) {
                     rotate(&self.dir, &path, year)?;
-                    text.clear();
+                    bytes.clear();
                 }
                 Some(line)
             }
@@ -184,10 +185,14 @@ impl AuditWriter {
             host: self.actor.host.clone(),
             prev: last.as_deref().map_or_else(|| FIRST_PREV.to_string(), hash),
         };
-        let line = serde_json::to_string(&entry).map_err(|e| io_error(&path, e))?;
-        text.push_str(&line);
-        text.push('\n');
-        atomic_file::write(&path, text.as_bytes())?;
+        let line = serde_json::to_vec(&entry).map_err(|e| io_error(&path, e))?;
+        // A last line an editor left without its line break stays a line of its own.
+        if bytes.last().is_some_and(|b| *b != b'\n') {
+            bytes.push(b'\n');
+        }
+        bytes.extend_from_slice(&line);
+        bytes.push(b'\n');
+        atomic_file::write(&path, &bytes)?;
         drop(lock);
         Ok(entry)
     }
@@ -207,9 +212,10 @@ pub fn read(dir: &Path) -> Result<AuditLog> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        for (index, line) in read_text(&path)?.lines().enumerate() {
+        let bytes = read_bytes(&path)?;
+        for (index, line) in lines(&bytes).enumerate() {
             let at = (name.clone(), index + 1);
-            match serde_json::from_str::<AuditEntry>(line) {
+            match serde_json::from_slice::<AuditEntry>(line) {
                 Ok(entry) => {
                     if entry.prev != prev {
                         log.problems.push(AuditProblem::ChainBroken {
@@ -230,9 +236,9 @@ pub fn read(dir: &Path) -> Result<AuditLog> {
     Ok(log)
 }
 
-/// SHA-256 (hex) of one line, without its line break.
-pub fn hash(line: &str) -> String {
-    Sha256::digest(line.as_bytes())
+/// SHA-256 (hex) of one line's bytes, without its line break.
+pub fn hash(line: impl AsRef<[u8]>) -> String {
+    Sha256::digest(line.as_ref())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
@@ -245,16 +251,21 @@ fn io_error(path: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
-fn read_text(path: &Path) -> Result<String> {
-    let bytes = atomic_file::read(path)?.unwrap_or_default();
-    String::from_utf8(bytes).map_err(|_| Error::CorruptFile {
-        path: path.display().to_string(),
-        reason: "not UTF-8".into(),
-    })
+fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    Ok(atomic_file::read(path)?.unwrap_or_default())
 }
 
-fn last_line(text: &str) -> Option<&str> {
-    text.lines().rev().find(|line| !line.is_empty())
+/// The lines of a file as `str::lines` splits text (at `\n`, a `\r` before it dropped, no
+/// empty line after the last line break), on bytes, so that any encoding can be read.
+fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    body.split(|b| *b == b'\n')
+        .filter(move |_| !bytes.is_empty())
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+}
+
+fn last_line(bytes: &[u8]) -> Option<&[u8]> {
+    lines(bytes).filter(|line| !line.is_empty()).last()
 }
 
 /// The year files, oldest first: `audit-log-<year>.jsonl`, and `audit-log-<year>-<n>.jsonl`
@@ -283,9 +294,9 @@ fn year_files(dir: &Path) -> Result<Vec<(i32, u32, PathBuf)>> {
     Ok(files)
 }
 
-fn newest_year_file_last_line(dir: &Path) -> Result<Option<String>> {
+fn newest_year_file_last_line(dir: &Path) -> Result<Option<Vec<u8>>> {
     match year_files(dir)?.pop() {
-        Some((_, _, path)) => Ok(last_line(&read_text(&path)?).map(str::to_string)),
+        Some((_, _, path)) => Ok(last_line(&read_bytes(&path)?).map(<[u8]>::to_vec)),
         None => Ok(None),
     }
 }
@@ -415,6 +426,74 @@ mod tests {
             line: 2,
         };
         assert_eq!(problems, [vec![unreadable], broken_at(3)].concat());
+    }
+
+    #[test]
+    fn a_line_saved_in_another_encoding_is_named_and_the_log_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = writer(dir.path());
+        for name in ["Meier", "Müller", "Schulz"] {
+            log.append(
+                at(2026, 3, 1),
+                AuditAction::TicketSent,
+                Some("a@b.de"),
+                serde_json::json!({ "name": name }),
+            )
+            .unwrap();
+        }
+        // Re-saved as Windows-1252 ("ANSI"): the ü of line 2 becomes the one byte 0xFC.
+        let path = dir.path().join(LOG_FILE);
+        let bytes = std::fs::read(&path).unwrap();
+        let at_u = bytes.windows(2).position(|w| w == "ü".as_bytes()).unwrap();
+        let ansi = [&bytes[..at_u], &[0xFC], &bytes[at_u + 2..]].concat();
+        std::fs::write(&path, &ansi).unwrap();
+        let unreadable = AuditProblem::Unreadable {
+            file: LOG_FILE.into(),
+            line: 2,
+        };
+        let expected = [vec![unreadable], broken_at(3)].concat();
+        let read_back = read(dir.path()).unwrap();
+        assert_eq!(read_back.problems, expected);
+        assert_eq!(read_back.entries.len(), 2);
+        // Appending goes on, chained to the bytes of the last line, the odd line kept as it is.
+        let next = log
+            .append(
+                at(2026, 3, 2),
+                AuditAction::SettingsChanged,
+                None,
+                serde_json::json!({}),
+            )
+            .unwrap();
+        let last = ansi.split(|b| *b == b'\n').nth(2).unwrap();
+        assert_eq!(next.prev, hash(std::str::from_utf8(last).unwrap()));
+        let after = std::fs::read(&path).unwrap();
+        assert!(
+            after.starts_with(&ansi),
+            "the lines before are kept byte for byte"
+        );
+        let read_back = read(dir.path()).unwrap();
+        assert_eq!(read_back.problems, expected);
+        assert_eq!(read_back.entries.len(), 3);
+    }
+
+    #[test]
+    fn a_last_line_without_a_line_break_is_not_joined_to_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        write_three(dir.path());
+        let path = dir.path().join(LOG_FILE);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.trim_end()).unwrap();
+        writer(dir.path())
+            .append(
+                at(2026, 3, 9),
+                AuditAction::TicketSent,
+                None,
+                serde_json::json!({}),
+            )
+            .unwrap();
+        let log = read(dir.path()).unwrap();
+        assert_eq!(log.problems, vec![]);
+        assert_eq!(log.entries.len(), 4);
     }
 
     #[test]
