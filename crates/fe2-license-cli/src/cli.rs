@@ -60,12 +60,13 @@ pub enum Command {
     )]
     Export(ExportArgs),
     /// The budget years (Haushaltsjahre): each license's renewals priced at the list in force
-    /// then, scheduled changes applied, totals, and the year's switch orders.
+    /// then, scheduled changes applied, totals, and the year's orders.
     #[command(
         after_help = "Default: the current and the next budget year (calendar years in Germany).\n\
         Licenses that will not renew (trial, cancelled, expired) are listed at zero with the reason;\n\
-        switch orders of the year are listed apart as \"bereits bestellt\". Data that is not\n\
-        verified is marked in every format. CSV as `export`: for German Excel.\n\n\
+        switch orders of the year are listed apart as \"bereits bestellt\", renewals and purchases\n\
+        invoiced in the year as \"bereits berechnet\". Data that is not verified is marked in\n\
+        every format. CSV as `export`: for German Excel.\n\n\
         Examples:\n  \
         fe2-license budget\n  \
         fe2-license budget --year 2027 --format csv --output haushalt-2027.csv\n  \

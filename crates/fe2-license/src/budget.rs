@@ -52,12 +52,16 @@ pub enum NotCounted {
     },
 }
 
-/// A switch order of the year: a one-off amount already ordered ("bereits bestellt").
+/// An order of the year: a switch order already ordered ("bereits bestellt"), or a purchase
+/// or renewal already charged ("bereits berechnet").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OrderedAmount {
     /// The shop's order number.
     pub order_id: u64,
+    /// Switch, parent (the purchase) or renewal order.
+    #[serde(rename = "type")]
+    pub order_type: OrderType,
     /// When it was ordered.
     pub date: DateTime<Utc>,
     /// Its WooCommerce status.
@@ -86,6 +90,8 @@ pub struct LicenseBudget {
     pub not_counted: Option<NotCounted>,
     /// Switch orders created in the year.
     pub ordered: Vec<OrderedAmount>,
+    /// Renewal and parent orders created in the year: renewals and purchases already invoiced.
+    pub charged: Vec<OrderedAmount>,
     /// The sums of the renewals.
     #[serde(flatten)]
     #[cfg_attr(feature = "ts", ts(flatten))]
@@ -94,6 +100,10 @@ pub struct LicenseBudget {
     #[serde(with = "crate::money")]
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub ordered_gross: Decimal,
+    /// Gross sum of `charged`.
+    #[serde(with = "crate::money")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub charged_gross: Decimal,
 }
 
 /// Net, VAT and gross of a renewal or of a sum of renewals (each rounded to the cent).
@@ -145,6 +155,11 @@ pub struct BudgetYear {
     #[serde(with = "crate::money")]
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub ordered_gross: Decimal,
+    /// Gross renewal and parent orders of the year ("bereits berechnet"), apart from the
+    /// renewals still to come.
+    #[serde(with = "crate::money")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub charged_gross: Decimal,
     /// False when some renewal of the year could not be priced: the totals are too low.
     pub complete: bool,
 }
@@ -208,11 +223,11 @@ fn renewal_dates(license: &License, first: DateTime<Utc>, year: i32) -> Vec<Date
     dates
 }
 
-/// The switch orders of `year` that stand (not cancelled, refunded or failed).
-fn ordered_in(orders: &[Order], year: i32) -> Vec<OrderedAmount> {
+/// The orders of `year` of the given types that stand (not cancelled, refunded or failed).
+fn orders_in(orders: &[Order], types: &[OrderType], year: i32) -> Vec<OrderedAmount> {
     let mut ordered: Vec<OrderedAmount> = orders
         .iter()
-        .filter(|o| o.order_type == OrderType::SwitchOrder)
+        .filter(|o| types.contains(&o.order_type))
         .filter(|o| {
             !matches!(
                 o.status,
@@ -222,6 +237,7 @@ fn ordered_in(orders: &[Order], year: i32) -> Vec<OrderedAmount> {
         .filter(|o| budget_year_of(o.date_created) == year)
         .map(|o| OrderedAmount {
             order_id: o.id,
+            order_type: o.order_type.clone(),
             date: o.date_created,
             status: o.status.clone(),
             gross: round_cents(o.total),
@@ -231,17 +247,34 @@ fn ordered_in(orders: &[Order], year: i32) -> Vec<OrderedAmount> {
     ordered
 }
 
+/// True when the renewal at the next payment date is invoiced already: a renewal order awaits
+/// payment. The shop keeps the next payment date (and holds the license) until it is paid,
+/// so that renewal is the order, counted once, as already charged.
+fn next_renewal_invoiced(orders: &[Order]) -> bool {
+    orders.iter().any(|o| {
+        o.order_type == OrderType::RenewalOrder
+            && matches!(o.status, OrderStatus::Pending | OrderStatus::OnHold)
+    })
+}
+
 /// One license's part of a budget year: its renewals in the year priced with the scheduled
-/// changes in force by then, and its switch orders of the year. `catalog` is the shop's (or
-/// the cached) catalog; without one nothing can be priced.
+/// changes in force by then, its switch orders of the year, and its renewal and parent orders
+/// of the year (already charged; a renewal invoiced already is not counted again). `catalog`
+/// is the shop's (or the cached) catalog; without one nothing can be priced.
 pub fn license_budget(
     license: &License,
     catalog: Option<&Catalog>,
     orders: &[Order],
     year: i32,
 ) -> LicenseBudget {
-    let ordered = ordered_in(orders, year);
+    let ordered = orders_in(orders, &[OrderType::SwitchOrder], year);
     let ordered_gross = round_cents(ordered.iter().map(|o| o.gross).sum());
+    let charged = orders_in(
+        orders,
+        &[OrderType::ParentOrder, OrderType::RenewalOrder],
+        year,
+    );
+    let charged_gross = round_cents(charged.iter().map(|o| o.gross).sum());
     let mut budget = LicenseBudget {
         email: license.email.clone(),
         holder: license.name.clone(),
@@ -250,8 +283,10 @@ pub fn license_budget(
         renewals: Vec::new(),
         not_counted: None,
         ordered,
+        charged,
         total: Amounts::sum([]),
         ordered_gross,
+        charged_gross,
     };
     let first = match renews(license) {
         Ok(first) => first,
@@ -260,7 +295,10 @@ pub fn license_budget(
             return budget;
         }
     };
-    let dates = renewal_dates(license, first, year);
+    let mut dates = renewal_dates(license, first, year);
+    if next_renewal_invoiced(orders) {
+        dates.retain(|date| *date != first);
+    }
     if dates.is_empty() {
         return budget;
     }
@@ -287,6 +325,7 @@ pub fn budget_year(year: i32, licenses: &[LicenseBudget]) -> BudgetYear {
         year,
         total: Amounts::sum(licenses.iter().map(|l| &l.total)),
         ordered_gross: round_cents(licenses.iter().map(|l| l.ordered_gross).sum()),
+        charged_gross: round_cents(licenses.iter().map(|l| l.charged_gross).sum()),
         complete: !licenses.iter().any(|l| {
             matches!(
                 l.not_counted,

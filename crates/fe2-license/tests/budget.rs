@@ -338,3 +338,93 @@ proptest! {
         prop_assert_eq!(year_total.total.net, part.total.net * Decimal::from(2));
     }
 }
+
+#[test]
+fn renewals_and_purchases_invoiced_in_the_year_are_already_charged() {
+    // Renewed on 1 January 2026 (paid): the next payment is a year later, so no renewal
+    // of 2026 is left to count, but the year has paid for one.
+    let mut lic = license(&[("fe2-persons", 20)]);
+    lic.next_payment_date = Some(at("2027-01-01T00:00:00Z"));
+    let orders = [
+        order(
+            10001,
+            OrderType::ParentOrder,
+            OrderStatus::Completed,
+            "1059.10",
+            "2025-01-01T00:00:00Z",
+        ),
+        order(
+            10050,
+            OrderType::RenewalOrder,
+            OrderStatus::Completed,
+            "1059.10",
+            "2026-01-01T00:00:00Z",
+        ),
+        // A renewal payment that failed was not charged.
+        order(
+            10049,
+            OrderType::RenewalOrder,
+            OrderStatus::Failed,
+            "1059.10",
+            "2025-12-31T23:30:00Z",
+        ),
+        order(
+            10042,
+            OrderType::SwitchOrder,
+            OrderStatus::Pending,
+            "71.59",
+            "2026-07-02T12:00:00Z",
+        ),
+    ];
+    let part = budget::license_budget(&lic, Some(&catalog()), &orders, 2026);
+    assert!(part.renewals.is_empty());
+    let charged: Vec<(u64, OrderType)> = part
+        .charged
+        .iter()
+        .map(|o| (o.order_id, o.order_type.clone()))
+        .collect();
+    assert_eq!(charged, [(10050, OrderType::RenewalOrder)]);
+    assert_eq!(part.charged_gross, dec("1059.10"));
+    // The switch order stays "already ordered", not "already charged".
+    let ordered: Vec<u64> = part.ordered.iter().map(|o| o.order_id).collect();
+    assert_eq!(ordered, [10042]);
+    let year = budget::budget_year(2026, &[part]);
+    assert_eq!(
+        (year.total.gross, year.charged_gross, year.ordered_gross),
+        (dec("0.00"), dec("1059.10"), dec("71.59"))
+    );
+    // The purchase of 2025 is charged in 2025.
+    let earlier = budget::license_budget(&lic, Some(&catalog()), &orders, 2025);
+    let charged: Vec<u64> = earlier.charged.iter().map(|o| o.order_id).collect();
+    assert_eq!(charged, [10001]);
+    let json = serde_json::to_value(&earlier).unwrap();
+    assert_eq!(json["charged"][0]["type"], "parent_order");
+    assert_eq!(json["charged_gross"], "1059.10");
+}
+
+#[test]
+fn an_on_hold_renewal_whose_invoice_exists_is_counted_once() {
+    // The renewal of 1 January 2026 is invoiced and not paid yet: the shop keeps the next
+    // payment date and puts the license on hold.
+    let mut lic = license(&[("fe2-persons", 20)]);
+    lic.status = Status::OnHold;
+    let invoice = order(
+        10050,
+        OrderType::RenewalOrder,
+        OrderStatus::Pending,
+        "1059.10",
+        "2026-01-01T00:00:00Z",
+    );
+    let part = budget::license_budget(&lic, Some(&catalog()), &[invoice.clone()], 2026);
+    assert!(part.renewals.is_empty(), "{:?}", part.renewals);
+    assert_eq!(part.charged_gross, dec("1059.10"));
+    assert_eq!(part.total.gross, dec("0.00"));
+    // The renewal after it is still to come.
+    let next = budget::license_budget(&lic, Some(&catalog()), &[invoice], 2027);
+    assert_eq!(next.renewals.len(), 1);
+    assert_eq!(next.renewals[0].date, at("2027-01-01T00:00:00Z"));
+    // On hold without an invoice (suspended): the renewal counts as before.
+    let part = budget::license_budget(&lic, Some(&catalog()), &[], 2026);
+    assert_eq!(part.total.net, dec("890.00"));
+    assert!(part.charged.is_empty());
+}

@@ -6,7 +6,7 @@
 export const dePages = {
   'budget.heading': 'Haushaltsplanung',
   'budget.intro':
-    'Die Verlängerungen aller Lizenzen je Haushaltsjahr (Kalenderjahr) zu den Preisen der am Verlängerungstag gültigen Preisliste, vorgemerkte Änderungen eingerechnet. Bereits bestellte Erweiterungen des Jahres stehen gesondert.',
+    'Die Verlängerungen aller Lizenzen je Haushaltsjahr (Kalenderjahr) zu den Preisen der am Verlängerungstag gültigen Preisliste, vorgemerkte Änderungen eingerechnet. Bereits bestellte Erweiterungen und bereits berechnete Verlängerungen oder Käufe des Jahres stehen gesondert.',
   'budget.chooseYear': 'Haushaltsjahr',
   'budget.show': 'Anzeigen',
   'budget.print': 'Drucken',
@@ -29,7 +29,9 @@ export const dePages = {
   'budget.total': 'Summe Verlängerungen {year}',
   'budget.orderedLine': 'Bereits bestellt: Bestellung {id}',
   'budget.orderedTotal': 'Bereits bestellt {year} (brutto)',
-  'budget.ordersUnknown': 'Bestellungen nicht abrufbar: bereits Bestelltes fehlt womöglich.',
+  'budget.chargedLine': 'Bereits berechnet: {type}, Bestellung {id}',
+  'budget.chargedTotal': 'Bereits berechnet {year} (brutto)',
+  'budget.ordersUnknown': 'Bestellungen nicht abrufbar: bereits Bestelltes oder Berechnetes fehlt womöglich.',
   'budget.noData': 'Noch keine Lizenzdaten abgerufen.',
   'budget.noRenewal': 'Keine Verlängerung in {year}.',
   'budget.notVerified': 'nicht verifiziert',

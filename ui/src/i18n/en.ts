@@ -20,7 +20,7 @@ export const en = {
 
   'budget.heading': 'Budget planning',
   'budget.intro':
-    'The renewals of all licenses per budget year (calendar year) at the prices of the price list in force on the renewal day, scheduled changes included. Extensions already ordered in the year are listed apart.',
+    'The renewals of all licenses per budget year (calendar year) at the prices of the price list in force on the renewal day, scheduled changes included. Extensions already ordered and renewals or purchases already charged in the year are listed apart.',
   'budget.chooseYear': 'Budget year',
   'budget.show': 'Show',
   'budget.print': 'Print',
@@ -43,7 +43,9 @@ export const en = {
   'budget.total': 'Total renewals {year}',
   'budget.orderedLine': 'Already ordered: order {id}',
   'budget.orderedTotal': 'Already ordered {year} (gross)',
-  'budget.ordersUnknown': 'Orders not available: something already ordered may be missing.',
+  'budget.chargedLine': 'Already charged: {type}, order {id}',
+  'budget.chargedTotal': 'Already charged {year} (gross)',
+  'budget.ordersUnknown': 'Orders not available: something already ordered or charged may be missing.',
   'budget.noData': 'No license data fetched yet.',
   'budget.noRenewal': 'No renewal in {year}.',
   'budget.notVerified': 'not verified',
