@@ -134,6 +134,15 @@ describe('budget', () => {
     expect(screen.getByTestId('budget-total-gross').textContent).toBe('0,00 €');
   });
 
+  test('a fixed term says when it ends', async () => {
+    const ended = report(2027);
+    ended.accounts[1].budget!.not_counted = { reason: 'fixed_term', ends: '2027-01-01T00:00:00Z' };
+    mountApp({ views: [view(faqLicense())], hash: '#/budget', handlers: { budget: [ended] } });
+    const reason = (await screen.findAllByTestId('budget-not-counted'))[0];
+    expect(reason.dataset.reason).toBe('fixed_term');
+    expect(reason.textContent).toContain('Befristet bis 01.01.2027: danach keine Verlängerung.');
+  });
+
   test('one year on request; a refused year is explained', async () => {
     const { calls } = mountApp({
       views: [view(faqLicense())],

@@ -174,6 +174,12 @@ fn reason_text(reason: &NotCounted, language: Language) -> String {
         (NotCounted::NotRenewing { status }, Language::En) => {
             format!("status {status}: does not renew")
         }
+        (NotCounted::FixedTerm { ends }, Language::De) => {
+            format!("befristet, endet {}", dates::date(*ends))
+        }
+        (NotCounted::FixedTerm { ends }, Language::En) => {
+            format!("fixed term, ends {}", dates::date(*ends))
+        }
         (NotCounted::NoRenewalDate, Language::De) => "kein Verlängerungsdatum".into(),
         (NotCounted::NoRenewalDate, Language::En) => "no renewal date".into(),
         (NotCounted::NoCatalog, Language::De) => "keine Preisliste bekannt".into(),

@@ -41,7 +41,12 @@ pub enum NotCounted {
         /// The shop's status.
         status: String,
     },
-    /// The license has no next payment date (a fixed term).
+    /// A fixed term (end date and next payment date): no renewal at or after its end.
+    FixedTerm {
+        /// The end date.
+        ends: DateTime<Utc>,
+    },
+    /// The license has no next payment date.
     NoRenewalDate,
     /// No catalog is known (never fetched), so nothing can be priced.
     NoCatalog,
@@ -183,7 +188,8 @@ fn after_periods(license: &License, first: DateTime<Utc>, periods: u32) -> Optio
 }
 
 /// Whether the license renews at its next payment date (that date), or why not: a trial,
-/// a cancelled license and any status but active, on-hold and pending do not renew.
+/// a cancelled license, any status but active, on-hold and pending, and a fixed term whose end
+/// comes by that date do not renew.
 pub fn renews(license: &License) -> Result<DateTime<Utc>, NotCounted> {
     if license.kind == Kind::Trial {
         return Err(NotCounted::Trial {
@@ -203,10 +209,15 @@ pub fn renews(license: &License) -> Result<DateTime<Utc>, NotCounted> {
             })
         }
     }
-    license.next_payment_date.ok_or(NotCounted::NoRenewalDate)
+    let next = license.next_payment_date.ok_or(NotCounted::NoRenewalDate)?;
+    match license.end_date {
+        Some(ends) if ends <= next => Err(NotCounted::FixedTerm { ends }),
+        _ => Ok(next),
+    }
 }
 
-/// The renewal dates of the license whose day in Germany falls into `year`, in order.
+/// The renewal dates of the license whose day in Germany falls into `year`, in order; a fixed
+/// term renews only before its end date.
 fn renewal_dates(license: &License, first: DateTime<Utc>, year: i32) -> Vec<DateTime<Utc>> {
     let mut dates = Vec::new();
     // Bounded walk: a daily period a century ahead is still only ~37 000 steps.
@@ -214,6 +225,9 @@ fn renewal_dates(license: &License, first: DateTime<Utc>, year: i32) -> Vec<Date
         let Some(date) = after_periods(license, first, k) else {
             break;
         };
+        if license.end_date.is_some_and(|ends| date >= ends) {
+            break;
+        }
         match budget_year_of(date).cmp(&year) {
             std::cmp::Ordering::Less => {}
             std::cmp::Ordering::Equal => dates.push(date),
@@ -296,6 +310,13 @@ pub fn license_budget(
         }
     };
     let mut dates = renewal_dates(license, first, year);
+    // A fixed term that has ended by the end of the year: the renewals after it are missing.
+    if let Some(ends) = license
+        .end_date
+        .filter(|ends| budget_year_of(*ends) <= year)
+    {
+        budget.not_counted = Some(NotCounted::FixedTerm { ends });
+    }
     if next_renewal_invoiced(orders) {
         dates.retain(|date| *date != first);
     }

@@ -428,3 +428,38 @@ fn an_on_hold_renewal_whose_invoice_exists_is_counted_once() {
     assert_eq!(part.total.net, dec("890.00"));
     assert!(part.charged.is_empty());
 }
+
+#[test]
+fn a_fixed_term_license_does_not_renew_at_or_after_its_end() {
+    // A fixed term until 2027-01-01 with a payment on 2026-01-01: it renews once, then ends.
+    let mut lic = license(&[("fe2-persons", 20)]);
+    lic.end_date = Some(at("2027-01-01T00:00:00Z"));
+    let in_2026 = budget::license_budget(&lic, Some(&catalog()), &[], 2026);
+    assert_eq!(in_2026.renewals.len(), 1);
+    assert_eq!(in_2026.total.net, dec("890.00"));
+    assert_eq!(in_2026.not_counted, None);
+    for year in [2027, 2028] {
+        let part = budget::license_budget(&lic, Some(&catalog()), &[], year);
+        assert!(part.renewals.is_empty(), "{year}: {:?}", part.renewals);
+        assert_eq!(
+            part.not_counted,
+            Some(NotCounted::FixedTerm {
+                ends: at("2027-01-01T00:00:00Z")
+            }),
+            "{year}"
+        );
+    }
+    // Its next payment on its end date: no renewal at all.
+    lic.end_date = Some(at("2026-01-01T00:00:00Z"));
+    assert_eq!(
+        budget::renews(&lic),
+        Err(NotCounted::FixedTerm {
+            ends: at("2026-01-01T00:00:00Z")
+        })
+    );
+    let part = budget::license_budget(&lic, Some(&catalog()), &[], 2026);
+    assert!(part.renewals.is_empty());
+    let json = serde_json::to_value(&part).unwrap();
+    assert_eq!(json["not_counted"]["reason"], "fixed_term");
+    assert_eq!(json["not_counted"]["ends"], "2026-01-01T00:00:00Z");
+}

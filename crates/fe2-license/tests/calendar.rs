@@ -230,3 +230,22 @@ fn english_texts_amounts_and_one_alarm_when_the_thresholds_are_equal() {
     assert!(description.contains("Gross: €1,059.10"), "{description}");
     assert!(description.contains("Net: €890.00"), "{description}");
 }
+
+#[test]
+fn a_fixed_term_license_ends_instead_of_renewing() {
+    // Its next payment falls on its end date: the term ends there, it does not renew.
+    let mut fixed = license(&[("fe2-persons", 20)]);
+    fixed.end_date = Some(at("2026-01-01T00:00:00Z"));
+    let accounts = [account(
+        "fix@ff-musterstadt.de",
+        fixed,
+        Verification::Verified,
+    )];
+    let text = calendar(&accounts, &Settings::default(), at("2025-10-01T09:00:00Z"));
+    let parsed = parse(&text);
+    assert_eq!(parsed.events.len(), 1, "{text}");
+    let ends = event(&parsed, "FE2-Lizenz endet: FF Musterstadt");
+    assert_eq!(value(&ends.properties, "DTSTART"), "20260101");
+    assert!(!text.contains("verlängert sich"), "{text}");
+    assert!(!value(&ends.properties, "DESCRIPTION").contains("Brutto"));
+}

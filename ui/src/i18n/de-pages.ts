@@ -39,6 +39,7 @@ export const dePages = {
   'budget.reason.trial': 'Testlizenz, endet am {date}: keine Verlängerung.',
   'budget.reason.pending_cancel': 'Gekündigt, endet am {date}: keine Verlängerung.',
   'budget.reason.not_renewing': 'Status „{status}“: keine Verlängerung.',
+  'budget.reason.fixed_term': 'Befristet bis {date}: danach keine Verlängerung.',
   'budget.reason.no_renewal_date': 'Kein Verlängerungsdatum bekannt.',
   'budget.reason.no_catalog': 'Keine Preisliste bekannt: bitte einmal mit dem Shop verbinden.',
   'budget.reason.price_on_request': 'Verlängerung am {date}: Preis auf Anfrage.',

@@ -53,6 +53,7 @@ export const en = {
   'budget.reason.trial': 'Trial, ends on {date}: no renewal.',
   'budget.reason.pending_cancel': 'Cancelled, ends on {date}: no renewal.',
   'budget.reason.not_renewing': 'Status "{status}": no renewal.',
+  'budget.reason.fixed_term': 'Fixed term until {date}: no renewal after it.',
   'budget.reason.no_renewal_date': 'No renewal date known.',
   'budget.reason.no_catalog': 'No price list known: please connect to the shop once.',
   'budget.reason.price_on_request': 'Renewal on {date}: price on request.',
