@@ -4,11 +4,11 @@
 //! Everything is priced by `pricing::renewal_at`, the rule the shop's `next_renewal` uses, so a
 //! budget line and the dashboard's next renewal cannot differ.
 
+use crate::clock::german_day;
 use crate::model::{Catalog, Kind, License, Order, OrderStatus, OrderType, Status};
 use crate::money::round_cents;
 use crate::pricing::{self, Renewal};
 use chrono::{DateTime, Datelike, Months, TimeDelta, Utc};
-use chrono_tz::Europe::Berlin;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -18,7 +18,7 @@ const MAX_STEPS: u32 = 100_000;
 /// The budget year a moment belongs to: the calendar year of its day in Germany
 /// (Europe/Berlin), where the invoice is dated. 31 Dec 23:30 UTC is already next year.
 pub fn budget_year_of(at: DateTime<Utc>) -> i32 {
-    at.with_timezone(&Berlin).year()
+    german_day(at).year()
 }
 
 /// Why a license adds nothing (or less than its renewals) to a budget year.

@@ -6,12 +6,12 @@
 //! file updates the events of an older one instead of adding them again.
 
 use crate::budget::{renews, NotCounted};
+use crate::clock::german_day;
 use crate::config::{Language, Settings};
 use crate::model::{Catalog, Kind, License, ScheduledChange};
 use crate::pricing;
 use crate::service::Verification;
-use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
-use chrono_tz::Europe::Berlin;
+use chrono::{DateTime, Days, Utc};
 use icalendar::{Alarm, Calendar, Component, Event, EventLike, Property};
 use sha2::{Digest, Sha256};
 
@@ -182,7 +182,7 @@ impl Context<'_> {
                 format!("{} {summary}", self.words.not_verified_tag)
             }
         };
-        let day = berlin_day(at);
+        let day = german_day(at);
         let mut event = Event::new();
         event
             .uid(uid)
@@ -287,11 +287,6 @@ impl Context<'_> {
     }
 }
 
-/// The day in Germany of an instant: a renewal at 23:00 UTC in summer is the next day there.
-fn berlin_day(at: DateTime<Utc>) -> NaiveDate {
-    Berlin.from_utc_datetime(&at.naive_utc()).date_naive()
-}
-
 /// `-P30D`: `days` before the event's start; `PT0S` at the start.
 fn trigger(days: i64) -> String {
     if days == 0 {
@@ -392,6 +387,7 @@ fn words(language: Language) -> &'static Words {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
 
     #[test]
     fn triggers_are_whole_days_before_the_start() {
@@ -414,12 +410,12 @@ mod tests {
     fn the_day_is_the_day_in_germany() {
         let summer: DateTime<Utc> = "2027-06-30T22:30:00Z".parse().unwrap();
         assert_eq!(
-            berlin_day(summer),
+            german_day(summer),
             NaiveDate::from_ymd_opt(2027, 7, 1).unwrap()
         );
         let winter: DateTime<Utc> = "2027-01-01T00:00:00Z".parse().unwrap();
         assert_eq!(
-            berlin_day(winter),
+            german_day(winter),
             NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()
         );
     }

@@ -25,9 +25,9 @@ pub fn ceil_days(delta: TimeDelta) -> i64 {
 
 /// Prices a request of new totals: eligibility first (first failure wins), then each line.
 ///
-/// Every named SKU needs a price in the list in force on the quote date's UTC day; one without
-/// a price cannot be quoted and is refused as `unknown_item` (in request order, together with
-/// the other per-item checks). A license without a current billing period (neither next payment
+/// Every named SKU needs a price in the list in force on the quote date's day in Germany; one
+/// without a price cannot be quoted and is refused as `unknown_item` (in request order, together
+/// with the other per-item checks). A license without a current billing period (neither next payment
 /// nor end date, an unknown period unit or interval 0) is refused as `internal`: the shop's data
 /// is inconsistent. Amounts that do not fit a decimal are refused as `invalid_quantity`.
 pub fn quote(
@@ -37,7 +37,7 @@ pub fn quote(
     now: DateTime<Utc>,
 ) -> Result<Quote> {
     eligibility::check_switch(license)?;
-    let price_list = catalog.price_list_on(now.date_naive());
+    let price_list = catalog.price_list_at(now);
     let mut priced = Vec::with_capacity(request.len());
     for item in request {
         let (_, to) = eligibility::validate_item(license, catalog, item)?;
@@ -165,7 +165,7 @@ pub fn period_bounds(license: &License) -> Option<(DateTime<Utc>, DateTime<Utc>)
 /// What the next renewal costs with today's quantities and scheduled changes.
 ///
 /// Quantities are those in force at the period end (scheduled changes due by then applied),
-/// priced on the list in force on the period end's UTC day. `None` (price on request) when
+/// priced on the list in force on the period end's day in Germany. `None` (price on request) when
 /// the license has no period, no list is in force then, a booked item has no price in it, or
 /// the sum does not fit a decimal.
 pub fn next_renewal(license: &License, catalog: &Catalog) -> Option<NextRenewal> {
@@ -185,7 +185,7 @@ pub fn next_renewal(license: &License, catalog: &Catalog) -> Option<NextRenewal>
 pub struct Renewal {
     /// When the new period starts.
     pub date: DateTime<Utc>,
-    /// The price list in force on the date's UTC day.
+    /// The price list in force on the date's day in Germany.
     pub price_list: String,
     /// One line per item with a quantity above 0.
     pub lines: Vec<RenewalLine>,
@@ -218,8 +218,9 @@ pub struct RenewalLine {
 }
 
 /// What a renewal on `date` costs: the quantities in force then (scheduled changes due by then
-/// applied), priced on the list in force on the date's UTC day. `None` (price on request) when
-/// no list is in force then, a booked item has no price in it, or the sum does not fit a decimal.
+/// applied), priced on the list in force on the date's day in Germany. `None` (price on request)
+/// when no list is in force then, a booked item has no price in it, or the sum does not fit a
+/// decimal.
 pub fn renewal_at(license: &License, catalog: &Catalog, date: DateTime<Utc>) -> Option<Renewal> {
     let mut at_renewal = license.clone();
     apply_due_changes(&mut at_renewal, date);
@@ -229,7 +230,7 @@ pub fn renewal_at(license: &License, catalog: &Catalog, date: DateTime<Utc>) -> 
         .filter(|c| c.effective_date <= date)
         .cloned()
         .collect();
-    let list = catalog.price_list_on(date.date_naive())?;
+    let list = catalog.price_list_at(date)?;
     let mut lines = Vec::new();
     let mut net = Decimal::ZERO;
     for item in at_renewal.items.iter().filter(|i| i.quantity > 0) {

@@ -115,7 +115,7 @@ fn a_scheduled_downgrade_lowers_the_renewal_it_takes_effect_at() {
 
 #[test]
 fn the_year_is_the_day_in_germany_31_december_against_1_january() {
-    let mut lic = license(&[]);
+    let mut lic = license(&[("fe2-persons", 20)]);
     // 31 Dec 22:59 UTC is 23:59 in Berlin: still 2026.
     lic.next_payment_date = Some(at("2026-12-31T22:59:59Z"));
     assert_eq!(
@@ -131,8 +131,15 @@ fn the_year_is_the_day_in_germany_31_december_against_1_january() {
         .is_empty());
     let in_2027 = budget::license_budget(&lic, Some(&catalog_with_2027_list()), &[], 2027);
     assert_eq!(in_2027.renewals.len(), 1);
-    // The price list is chosen by the UTC day (docs/domain.md): 31 Dec, the old list.
-    assert_eq!(in_2027.renewals[0].price_list, "2023-04-17");
+    // The price list is chosen by the same day in Germany (docs/domain.md): 1 January, the
+    // new list, so a renewal is shown, counted and priced in one year.
+    assert_eq!(in_2027.renewals[0].price_list, "2027-01-01");
+    assert_eq!(in_2027.total.net, dec("950.00"));
+    // One second before, in 2026 and on the old list.
+    lic.next_payment_date = Some(at("2026-12-31T22:59:59Z"));
+    let in_2026 = budget::license_budget(&lic, Some(&catalog_with_2027_list()), &[], 2026);
+    assert_eq!(in_2026.renewals[0].price_list, "2023-04-17");
+    assert_eq!(in_2026.total.net, dec("890.00"));
     // 1 Jan 00:00 UTC is 01:00 in Berlin: 2027 as well, and the new list.
     lic.next_payment_date = Some(at("2027-01-01T00:00:00Z"));
     let in_2027 = budget::license_budget(&lic, Some(&catalog_with_2027_list()), &[], 2027);

@@ -30,9 +30,11 @@ fn the_price_list_is_chosen_by_the_quote_date() {
     // The renewal on 2024-01-01 uses the list of 17.04.2023: 650 + 30 × 12.
     assert_eq!(q.next_renewal.unwrap().net, dec("1010.00"));
 
-    let q = pricing::quote(&lic, &catalog(), &request, at("2023-04-16T23:59:59Z")).unwrap();
+    // The list of the day in Germany (docs/domain.md): 17 April begins at 22:00 UTC the
+    // evening before (summer time), not at midnight UTC.
+    let q = pricing::quote(&lic, &catalog(), &request, at("2023-04-16T21:59:59Z")).unwrap();
     assert_eq!(q.price_list, "2023-01-13");
-    let q = pricing::quote(&lic, &catalog(), &request, at("2023-04-17T00:00:00Z")).unwrap();
+    let q = pricing::quote(&lic, &catalog(), &request, at("2023-04-16T22:00:00Z")).unwrap();
     assert_eq!(q.price_list, "2023-04-17");
     assert_eq!(q.lines[0].unit_price, dec("12.00"));
 

@@ -909,7 +909,7 @@ fn purchase_gross(
     if let Some(renewal) = pricing::next_renewal(&priced_today, catalog) {
         return Ok(renewal.gross);
     }
-    let today = catalog.price_list_on(now.date_naive());
+    let today = catalog.price_list_at(now);
     let unpriced = license
         .items
         .iter()

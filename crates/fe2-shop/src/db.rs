@@ -512,7 +512,7 @@ pub fn load_license(conn: &Connection, id: u64) -> ApiResult<Option<License>> {
 /// Fills the derived fields from the catalog and the clock: item names and today's prices,
 /// `period_start`, the price list of the current period, and `switch`.
 pub fn finish_license(license: &mut License, catalog: &Catalog, now: DateTime<Utc>) {
-    let today = catalog.price_list_on(now.date_naive());
+    let today = catalog.price_list_at(now);
     for item in &mut license.items {
         item.name = catalog
             .product(&item.sku)
@@ -522,7 +522,7 @@ pub fn finish_license(license: &mut License, catalog: &Catalog, now: DateTime<Ut
     license.period_start = pricing::period_bounds(license).map(|(start, _)| start);
     let period_list = license
         .period_start
-        .and_then(|start| catalog.price_list_on(start.date_naive()))
+        .and_then(|start| catalog.price_list_at(start))
         .or(today);
     license.price_list = period_list.map(|l| l.id.clone()).unwrap_or_default();
     license.switch = eligibility::switch_status(license);
