@@ -7,13 +7,10 @@
 use crate::clock::german_day;
 use crate::model::{Catalog, Kind, License, Order, OrderStatus, OrderType, Status};
 use crate::money::round_cents;
-use crate::pricing::{self, Renewal};
-use chrono::{DateTime, Datelike, Months, TimeDelta, Utc};
+use crate::pricing::{self, after_periods, Renewal, MAX_PERIODS};
+use chrono::{DateTime, Datelike, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
-
-/// How many billing periods ahead a budget year is looked for at most.
-const MAX_STEPS: u32 = 100_000;
 
 /// The budget year a moment belongs to: the calendar year of its day in Germany
 /// (Europe/Berlin), where the invoice is dated. 31 Dec 23:30 UTC is already next year.
@@ -169,24 +166,6 @@ pub struct BudgetYear {
     pub complete: bool,
 }
 
-/// `first` moved on by `periods` billing periods of the license; `None` for an unknown unit,
-/// interval 0, or a date out of range. Counted from `first` each time, so 29 Feb and month
-/// ends do not drift (29.02.2028 + 1 year = 28.02.2029, + 4 years = 29.02.2032).
-fn after_periods(license: &License, first: DateTime<Utc>, periods: u32) -> Option<DateTime<Utc>> {
-    use crate::model::BillingPeriod;
-    if license.billing_interval == 0 {
-        return None;
-    }
-    let units = license.billing_interval.checked_mul(periods)?;
-    match &license.billing_period {
-        BillingPeriod::Year => first.checked_add_months(Months::new(units.checked_mul(12)?)),
-        BillingPeriod::Month => first.checked_add_months(Months::new(units)),
-        BillingPeriod::Week => first.checked_add_signed(TimeDelta::try_weeks(i64::from(units))?),
-        BillingPeriod::Day => first.checked_add_signed(TimeDelta::try_days(i64::from(units))?),
-        BillingPeriod::Unknown(_) => None,
-    }
-}
-
 /// Whether the license renews at its next payment date (that date), or why not: a trial,
 /// a cancelled license, any status but active, on-hold and pending, and a fixed term whose end
 /// comes by that date do not renew.
@@ -221,7 +200,7 @@ pub fn renews(license: &License) -> Result<DateTime<Utc>, NotCounted> {
 fn renewal_dates(license: &License, first: DateTime<Utc>, year: i32) -> Vec<DateTime<Utc>> {
     let mut dates = Vec::new();
     // Bounded walk: a daily period a century ahead is still only ~37 000 steps.
-    for k in 0..MAX_STEPS {
+    for k in 0..MAX_PERIODS {
         let Some(date) = after_periods(license, first, k) else {
             break;
         };

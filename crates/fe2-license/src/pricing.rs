@@ -138,14 +138,45 @@ fn vat_and_gross(net: Decimal, vat_rate: Decimal) -> Option<(Decimal, Decimal)> 
     Some((vat, gross))
 }
 
-/// The current billing period `(start, end)`: end = next payment (or end date), start one
-/// calendar period before it. `None` when the license has neither date.
+/// How many billing periods a walk along a license's dates takes at most (a daily period a
+/// century long is ~37 000).
+pub const MAX_PERIODS: u32 = 100_000;
+
+/// `first` moved on by `periods` billing periods of the license; `None` for an unknown unit,
+/// interval 0, or a date out of range. Counted from `first` each time, so 29 Feb and month
+/// ends do not drift (29.02.2028 + 1 year = 28.02.2029, + 4 years = 29.02.2032).
+pub fn after_periods(
+    license: &License,
+    first: DateTime<Utc>,
+    periods: u32,
+) -> Option<DateTime<Utc>> {
+    if license.billing_interval == 0 {
+        return None;
+    }
+    let units = license.billing_interval.checked_mul(periods)?;
+    match &license.billing_period {
+        BillingPeriod::Year => first.checked_add_months(Months::new(units.checked_mul(12)?)),
+        BillingPeriod::Month => first.checked_add_months(Months::new(units)),
+        BillingPeriod::Week => first.checked_add_signed(TimeDelta::try_weeks(i64::from(units))?),
+        BillingPeriod::Day => first.checked_add_signed(TimeDelta::try_days(i64::from(units))?),
+        BillingPeriod::Unknown(_) => None,
+    }
+}
+
+/// The current billing period `(start, end)`: end = next payment (or end date); start the
+/// anniversary of the start date one period before it, else one calendar period before it.
+/// `None` when the license has neither date.
 ///
-/// Calendar arithmetic clamps to the month's last day (one year back from 29 February is
-/// 28 February). Also `None` for an unknown period unit, an interval of 0, or a start before
-/// the calendar's range.
+/// Periods run from anniversary to anniversary of `start_date` (counted from it each time), so
+/// a term bought on 29 February 2024 runs to 28 February 2025 and has 365 days. When the end
+/// is not such an anniversary, calendar arithmetic from the end stands in; it clamps to the
+/// month's last day (one year back from 29 February is 28 February). Also `None` for an
+/// unknown period unit, an interval of 0, or a start before the calendar's range.
 pub fn period_bounds(license: &License) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     let end = license.next_payment_date.or(license.end_date)?;
+    if let Some(start) = anniversary_before(license, end) {
+        return Some((start, end));
+    }
     let interval = license.billing_interval;
     if interval == 0 {
         return None;
@@ -160,6 +191,22 @@ pub fn period_bounds(license: &License) -> Option<(DateTime<Utc>, DateTime<Utc>)
         BillingPeriod::Unknown(_) => return None,
     };
     Some((start, end))
+}
+
+/// The anniversary of the license's start date whose next anniversary is `end`, if `end` is one.
+fn anniversary_before(license: &License, end: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let mut start = license.start_date;
+    for k in 1..MAX_PERIODS {
+        let next = after_periods(license, license.start_date, k)?;
+        if next == end {
+            return Some(start);
+        }
+        if next > end {
+            return None;
+        }
+        start = next;
+    }
+    None
 }
 
 /// What the next renewal costs with today's quantities and scheduled changes.

@@ -112,6 +112,41 @@ fn period_bounds_use_calendar_arithmetic() {
 }
 
 #[test]
+fn a_term_that_began_on_29_february_has_its_real_length() {
+    // Bought on 29 February 2024: the first term ends on 28 February 2025, 365 days later.
+    let mut lic = license(&[("fe2-persons", 20)]);
+    lic.start_date = at("2024-02-29T00:00:00Z");
+    lic.next_payment_date = Some(at("2025-02-28T00:00:00Z"));
+    assert_eq!(
+        pricing::period_bounds(&lic),
+        Some((at("2024-02-29T00:00:00Z"), at("2025-02-28T00:00:00Z")))
+    );
+    let request = [RequestedItem::new("fe2-persons", 30)];
+    let q = pricing::quote(&lic, &catalog(), &request, at("2024-08-29T12:00:00Z")).unwrap();
+    assert_eq!((q.days_remaining, q.days_in_period), (183, 365));
+    // 10 × 12.00 × 183 / 365 = 60.164… (with 366 days it was 60.00).
+    assert_eq!(q.lines[0].fee, dec("60.16"));
+    // The terms after it run from anniversary to anniversary of the start: 2025-02-28 →
+    // 2026-02-28, and 2027-02-28 → 2028-02-29 (366 days).
+    lic.next_payment_date = Some(at("2026-02-28T00:00:00Z"));
+    assert_eq!(
+        pricing::period_bounds(&lic).unwrap().0,
+        at("2025-02-28T00:00:00Z")
+    );
+    lic.next_payment_date = Some(at("2028-02-29T00:00:00Z"));
+    assert_eq!(
+        pricing::period_bounds(&lic).unwrap().0,
+        at("2027-02-28T00:00:00Z")
+    );
+    // An end that is not an anniversary of the start: one calendar period back, as before.
+    lic.next_payment_date = Some(at("2025-02-28T12:00:00Z"));
+    assert_eq!(
+        pricing::period_bounds(&lic).unwrap().0,
+        at("2024-02-28T12:00:00Z")
+    );
+}
+
+#[test]
 fn leap_year_period_has_366_days() {
     let mut lic = license(&[("fe2-persons", 20)]);
     lic.next_payment_date = Some(at("2024-07-01T00:00:00Z"));
