@@ -195,6 +195,12 @@ pub fn renews(license: &License) -> Result<DateTime<Utc>, NotCounted> {
     }
 }
 
+/// True when the license renews only once an invoice is paid (on-hold, pending): its renewal
+/// is owed, not automatic. The reminder leaves it to the expiry warnings, the calendar marks it.
+pub fn renewal_awaits_payment(license: &License) -> bool {
+    matches!(license.status, Status::OnHold | Status::Pending)
+}
+
 /// The renewal dates of the license whose day in Germany falls into `year`, in order; a fixed
 /// term renews only before its end date.
 fn renewal_dates(license: &License, first: DateTime<Utc>, year: i32) -> Vec<DateTime<Utc>> {

@@ -5,7 +5,7 @@
 //! UIDs come from the account and the event, never from the export time, so importing a newer
 //! file updates the events of an older one instead of adding them again.
 
-use crate::budget::{renews, NotCounted};
+use crate::budget::{renewal_awaits_payment, renews, NotCounted};
 use crate::clock::german_day;
 use crate::config::{Language, Settings};
 use crate::model::{Catalog, Kind, License, ScheduledChange};
@@ -43,6 +43,8 @@ pub struct CalendarAccount {
 enum Term {
     /// It renews (the next payment date).
     Renews(DateTime<Utc>),
+    /// It renews once its open invoice is paid (on-hold, pending).
+    RenewsOncePaid(DateTime<Utc>),
     /// A trial ends.
     TrialEnds(DateTime<Utc>),
     /// It ends and does not renew.
@@ -52,6 +54,7 @@ enum Term {
 /// The end of the license's current term, by the budget's renewal rule; `None` without a date.
 fn term(license: &License) -> Option<Term> {
     match renews(license) {
+        Ok(date) if renewal_awaits_payment(license) => Some(Term::RenewsOncePaid(date)),
         Ok(date) => Some(Term::Renews(date)),
         Err(NotCounted::Trial { ends }) => ends.map(Term::TrialEnds),
         Err(_) if license.kind == Kind::Trial => license.trial_end_date.map(Term::TrialEnds),
@@ -126,10 +129,14 @@ impl Context<'_> {
         let license = &self.account.license;
         let (date, summary, amounts) = match term {
             Term::Renews(date) => (*date, self.words.renews, Some(*date)),
+            Term::RenewsOncePaid(date) => (*date, self.words.renews_once_paid, Some(*date)),
             Term::TrialEnds(date) => (*date, self.words.trial_ends, None),
             Term::Ends(date) => (*date, self.words.ends, None),
         };
         let mut lines = self.license_lines();
+        if matches!(term, Term::RenewsOncePaid(_)) {
+            lines.push(self.words.unpaid.to_string());
+        }
         if let Some(date) = amounts {
             lines.extend(self.renewal_lines(date));
         }
@@ -155,7 +162,11 @@ impl Context<'_> {
             "{}: {item} → {}",
             self.words.change_line, change.quantity
         ));
-        if matches!(term(license), Some(Term::Renews(date)) if date == change.effective_date) {
+        let renews_then = matches!(
+            term(license),
+            Some(Term::Renews(date) | Term::RenewsOncePaid(date)) if date == change.effective_date
+        );
+        if renews_then {
             lines.extend(self.renewal_lines(change.effective_date));
         }
         self.event(
@@ -308,6 +319,8 @@ pub fn uid(email: &str, shop_host: &str, kind: &str, id: &str) -> String {
 struct Words {
     calendar_name: &'static str,
     renews: &'static str,
+    renews_once_paid: &'static str,
+    unpaid: &'static str,
     ends: &'static str,
     trial_ends: &'static str,
     change: &'static str,
@@ -332,6 +345,8 @@ struct Words {
 const GERMAN: Words = Words {
     calendar_name: "FE2-Lizenzen",
     renews: "FE2-Lizenz verlängert sich",
+    renews_once_paid: "FE2-Lizenz: Verlängerung nicht bezahlt",
+    unpaid: "Zahlung offen: die Lizenz verlängert sich erst, wenn die Rechnung bezahlt ist.",
     ends: "FE2-Lizenz endet",
     trial_ends: "FE2-Testlizenz endet",
     change: "FE2-Änderung wirksam",
@@ -356,6 +371,8 @@ const GERMAN: Words = Words {
 const ENGLISH: Words = Words {
     calendar_name: "FE2 licenses",
     renews: "FE2 license renews",
+    renews_once_paid: "FE2 license: renewal not paid",
+    unpaid: "Payment outstanding: the license renews only once the invoice is paid.",
     ends: "FE2 license ends",
     trial_ends: "FE2 trial ends",
     change: "FE2 change takes effect",
