@@ -285,7 +285,10 @@ fn an_on_hold_or_pending_renewal_is_marked_unpaid_with_its_amount() {
         let description = value(&event.properties, "DESCRIPTION");
         // Compared without blanks: the parser drops a blank where a long line was folded.
         let squash = |text: &str| text.split_whitespace().collect::<String>();
-        assert!(squash(&description).contains(&squash(note)), "{description}");
+        assert!(
+            squash(&description).contains(&squash(note)),
+            "{description}"
+        );
         // The amount of the open renewal stays: 890.00 net, 1059.10 gross.
         assert!(
             description.contains("1.059,10 €") || description.contains("€1,059.10"),
