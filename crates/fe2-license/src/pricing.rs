@@ -5,8 +5,8 @@ use crate::budget::Amounts;
 use crate::eligibility;
 use crate::error::{Error, Result};
 use crate::model::{
-    BillingPeriod, Catalog, ChangeKind, Item, License, NextRenewal, Quote, QuoteLine,
-    RequestedItem, ScheduledChange, SetupFee,
+    BillingPeriod, Catalog, ChangeKind, Item, License, NextRenewal, Order, OrderStatus, OrderType,
+    Quote, QuoteLine, RequestedItem, ScheduledChange, SetupFee, Status,
 };
 use crate::money::round_cents;
 use chrono::{DateTime, Months, TimeDelta, Utc};
@@ -36,7 +36,7 @@ pub fn quote(
     request: &[RequestedItem],
     now: DateTime<Utc>,
 ) -> Result<Quote> {
-    eligibility::check_switch(license)?;
+    eligibility::check_switch(license, now)?;
     let price_list = catalog.price_list_at(now);
     let mut priced = Vec::with_capacity(request.len());
     for item in request {
@@ -193,20 +193,62 @@ pub fn period_bounds(license: &License) -> Option<(DateTime<Utc>, DateTime<Utc>)
     Some((start, end))
 }
 
+/// The anniversaries of the license's start date, one billing period apart, each counted from
+/// the start date.
+fn anniversaries(license: &License) -> impl Iterator<Item = DateTime<Utc>> + '_ {
+    (0..MAX_PERIODS).map_while(move |k| after_periods(license, license.start_date, k))
+}
+
 /// The anniversary of the license's start date whose next anniversary is `end`, if `end` is one.
 fn anniversary_before(license: &License, end: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let mut start = license.start_date;
-    for k in 1..MAX_PERIODS {
-        let next = after_periods(license, license.start_date, k)?;
-        if next == end {
-            return Some(start);
+    let mut previous = None;
+    for date in anniversaries(license) {
+        if date >= end {
+            return previous.filter(|_| date == end);
         }
-        if next > end {
-            return None;
-        }
-        start = next;
+        previous = Some(date);
     }
     None
+}
+
+/// The end of the period that starts at `date`: the next anniversary of the start date when
+/// `date` is one, else one billing period on.
+fn period_end_after(license: &License, date: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let mut chain = anniversaries(license).skip_while(|d| *d < date);
+    match chain.next() {
+        Some(anniversary) if anniversary == date => chain.next(),
+        _ => after_periods(license, date, 1),
+    }
+}
+
+/// Lets paid renewals take effect, as the shop does when a renewal is paid: each renewal order
+/// that is paid (processing or completed, with a payment date) and was created on or after the
+/// next payment date starts the period there, so the next payment date moves one period on;
+/// an on-hold license whose renewal is paid is active again. A renewal order awaiting payment
+/// moves nothing. True when something changed.
+pub fn apply_paid_renewals(license: &mut License, orders: &[Order]) -> bool {
+    let mut paid: Vec<DateTime<Utc>> = orders
+        .iter()
+        .filter(|o| o.order_type == OrderType::RenewalOrder && o.date_paid.is_some())
+        .filter(|o| matches!(o.status, OrderStatus::Processing | OrderStatus::Completed))
+        .map(|o| o.date_created)
+        .collect();
+    paid.sort();
+    let mut changed = false;
+    for created in paid {
+        let Some(next) = license.next_payment_date.filter(|next| created >= *next) else {
+            continue;
+        };
+        let Some(following) = period_end_after(license, next) else {
+            break;
+        };
+        license.next_payment_date = Some(following);
+        changed = true;
+    }
+    if changed && license.status == Status::OnHold {
+        license.status = Status::Active;
+    }
+    changed
 }
 
 /// What the next renewal costs with today's quantities and scheduled changes.

@@ -525,7 +525,7 @@ pub fn finish_license(license: &mut License, catalog: &Catalog, now: DateTime<Ut
         .and_then(|start| catalog.price_list_at(start))
         .or(today);
     license.price_list = period_list.map(|l| l.id.clone()).unwrap_or_default();
-    license.switch = eligibility::switch_status(license);
+    license.switch = eligibility::switch_status(license, now);
 }
 
 /// A license's orders, oldest first.

@@ -151,6 +151,8 @@ export const dePages = {
     'Eine Testlizenz kann nicht geändert werden. Kaufen Sie eine Lizenz mit derselben E-Mail-Adresse: die Testlizenz wird dann umgewandelt.',
   'eligibility.subscription_not_active': 'Änderungen sind nur bei einem aktiven Abonnement möglich. Aktueller Status: {status}.',
   'eligibility.onHold': 'Meist ist eine Rechnung offen. Bitte bezahlen Sie sie im Shop; danach ist die Änderung wieder möglich.',
+  'eligibility.renewal_due':
+    'Die Verlängerung vom {date} ist fällig und noch nicht bezahlt: der Zeitraum, auf den sich eine Änderung bezöge, ist vorbei. Nach der Zahlung beginnt der neue Zeitraum, dann ist die Änderung wieder möglich.',
   'eligibility.no_paid_order':
     'Für diese Lizenz ist noch keine Bestellung bezahlt. Änderungen sind möglich, sobald die erste Zahlung eingegangen ist.',
   'eligibility.legacy_package':

@@ -221,6 +221,8 @@ export const en = {
     'A trial license cannot be changed. Buy a license with the same e-mail address: the trial is then converted.',
   'eligibility.subscription_not_active': 'Changes need an active subscription. Current status: {status}.',
   'eligibility.onHold': 'Usually an invoice is unpaid. Please pay it in the shop; changes are possible again afterwards.',
+  'eligibility.renewal_due':
+    'The renewal of {date} is due and not paid yet: the period a change would apply to is over. Once it is paid the new period begins and changes are possible again.',
   'eligibility.no_paid_order':
     'No order of this license has been paid yet. Changes are possible once the first payment has arrived.',
   'eligibility.legacy_package':
@@ -365,6 +367,7 @@ export const en = {
   'error.subscription_not_active': 'The subscription is not active.',
   'error.no_paid_order': 'No order has been paid yet.',
   'error.legacy_package': 'This package can only be changed through a request.',
+  'error.renewal_due': 'The renewal of {date} is due and not paid yet. Changes are possible again once it is paid.',
   'error.requires_amobile_pro': 'NavLog needs aMobile PRO.',
   'error.already_active': 'NavLog is already activated.',
   'error.email_in_use': 'The new address already has a license of its own.',

@@ -1,5 +1,6 @@
 // Error codes in plain words. The UI translates `code`; `message` is shown only as a detail.
 import { hasKey, t } from '../i18n/index.svelte';
+import { formatDate } from './format';
 import { ERROR_CLASSES, OFFLINE_CLASSES, type ErrorClass, type ErrorInfo } from './bindings';
 
 /**
@@ -25,6 +26,8 @@ export function errorText(e: AppError): string {
     url: String(d.shop_url ?? ''),
     max: String(d.max ?? ''),
     expected: String(d.expected ?? ''),
+    // A due renewal (renewal_due) names its date.
+    date: typeof d.renewal_date === 'string' ? formatDate(d.renewal_date) : '',
   });
 }
 
