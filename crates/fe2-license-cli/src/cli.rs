@@ -78,8 +78,9 @@ pub enum Command {
     #[command(
         after_help = "The log is data/audit-log.jsonl below the data home (one JSON object per line;\n\
         earlier years in audit-log-<year>.jsonl). Each line carries the hash of the line before it,\n\
-        so a changed, removed or reordered line is found. Exit code of --verify: 0 unchanged,\n\
-        1 changed or unreadable.\n\n\
+        so a changed, removed or reordered line is found; the line count and last hash kept in the\n\
+        OS keychain find a removed or changed end. Exit code of --verify: 0 unchanged (without\n\
+        keychain access the end is not checked, and it says so), 1 changed or unreadable.\n\n\
         Examples:\n  \
         fe2-license log\n  \
         fe2-license log --verify\n  \

@@ -706,6 +706,20 @@ fn the_audit_log_shows_what_the_cli_and_the_app_did_and_finds_an_edit() {
         listed.stderr
     );
     assert!(listed.stdout.starts_with('\u{feff}'));
+
+    // The last line removed: the chain alone cannot tell, the anchor in the keychain can.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let kept: Vec<&str> = text.lines().collect();
+    std::fs::write(&file, kept[..kept.len() - 1].join("\n") + "\n").unwrap();
+    let verify = setup.run(&["log", "--verify"]);
+    assert_eq!(verify.code, 1, "{}", verify.stdout);
+    assert!(
+        verify
+            .stdout
+            .contains("audit-log.jsonl:2 danach fehlen Zeilen"),
+        "{}",
+        verify.stdout
+    );
 }
 
 /// One property's value of a parsed component, as written (TEXT escapes kept).

@@ -47,7 +47,7 @@ export const dePages = {
   'budget.notAllVerified': 'Nicht alle Daten sind verifiziert oder vollständig; die betroffenen Lizenzen sind markiert.',
   'log.heading': 'Verlauf',
   'log.intro':
-    'Was über diese App und die Kommandozeile auf diesem Computer getan wurde: Konten, Angebote, Bestellungen, Anfragen, Einstellungen. Jede Zeile trägt die Prüfsumme der vorigen; eine geänderte, gelöschte oder umgestellte Zeile fällt auf.',
+    'Was über diese App und die Kommandozeile auf diesem Computer getan wurde: Konten, Angebote, Bestellungen, Anfragen, Einstellungen. Jede Zeile trägt die Prüfsumme der vorigen; eine geänderte, gelöschte oder umgestellte Zeile fällt auf, und ein Anker im Schlüsselbund sichert das Ende.',
   'log.reload': 'Neu laden',
   'log.print': 'Drucken',
   'log.loading': 'Verlauf wird geladen …',
@@ -56,6 +56,13 @@ export const dePages = {
   'log.problem.chain_broken':
     '{file}, Zeile {line}: passt nicht zur Zeile davor. Diese wurde geändert, oder Zeilen dazwischen wurden entfernt oder umgestellt.',
   'log.problem.unreadable': '{file}, Zeile {line}: kein Eintrag des Protokolls.',
+  'log.problem.tail_missing':
+    '{file}, Zeile {line}: danach fehlen {missing} Zeilen, die der Anker im Schlüsselbund zählt. Das Ende des Protokolls wurde entfernt.',
+  'log.problem.anchor_mismatch':
+    '{file}, Zeile {line}: passt nicht zum Anker im Schlüsselbund (er zählte {anchored_lines} Zeilen, vorgefunden {found_lines}). Das Ende des Protokolls wurde geändert oder entfernt.',
+  'log.problem.not_anchored':
+    '{file}, Zeile {line}: ab hier nicht durch den Anker im Schlüsselbund gedeckt (ein älteres Protokoll, ein Schlüsselbund, der nicht beschrieben werden konnte, oder außerhalb der App angefügte Zeilen).',
+  'log.anchorError': 'Der Anker im Schlüsselbund konnte nicht gelesen werden; das Ende des Protokolls ist ungeprüft:',
   'log.writeError': 'Der letzte Eintrag konnte nicht geschrieben werden:',
   'log.empty': 'Noch keine Einträge.',
   'log.time': 'Zeit',
@@ -74,6 +81,7 @@ export const dePages = {
   'log.action.settings_changed': 'Einstellungen geändert',
   'log.action.default_reference_changed': 'Standard-Bestellreferenz geändert',
   'log.action.refresh_failed': 'Aktualisierung fehlgeschlagen',
+  'log.action.anchor_mismatch': 'Protokollende passte nicht zum Anker',
   'detail.refresh': 'Diese Lizenz aktualisieren',
   'detail.notFound': 'Dieses Konto ist nicht (mehr) eingerichtet.',
   'detail.items': 'Positionen',

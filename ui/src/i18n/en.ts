@@ -62,7 +62,7 @@ export const en = {
 
   'log.heading': 'History',
   'log.intro':
-    'What was done through this app and the command line on this computer: accounts, quotes, orders, requests, settings. Each line carries the checksum of the one before it, so a changed, deleted or reordered line is noticed.',
+    'What was done through this app and the command line on this computer: accounts, quotes, orders, requests, settings. Each line carries the checksum of the one before it, so a changed, deleted or reordered line is noticed, and an anchor in the keychain guards its end.',
   'log.reload': 'Reload',
   'log.print': 'Print',
   'log.loading': 'Loading the history …',
@@ -71,6 +71,13 @@ export const en = {
   'log.problem.chain_broken':
     '{file}, line {line}: does not follow the line before it. That one was changed, or lines between them were removed or moved.',
   'log.problem.unreadable': '{file}, line {line}: not an entry of the log.',
+  'log.problem.tail_missing':
+    '{file}, line {line}: {missing} lines that the anchor in the keychain counts are missing after it. The end of the log was removed.',
+  'log.problem.anchor_mismatch':
+    '{file}, line {line}: does not match the anchor in the keychain (it counted {anchored_lines} lines, {found_lines} were found). The end of the log was changed or removed.',
+  'log.problem.not_anchored':
+    '{file}, line {line}: from here on not covered by the anchor in the keychain (an older log, a keychain that could not be written, or lines added outside the app).',
+  'log.anchorError': 'The anchor in the keychain could not be read; the end of the log is unchecked:',
   'log.writeError': 'The last entry could not be written:',
   'log.empty': 'No entries yet.',
   'log.time': 'Time',
@@ -89,6 +96,7 @@ export const en = {
   'log.action.settings_changed': 'Settings changed',
   'log.action.default_reference_changed': 'Default order reference changed',
   'log.action.refresh_failed': 'Refresh failed',
+  'log.action.anchor_mismatch': 'Log end did not match its anchor',
 
   'refresh.button': 'Refresh',
   'refresh.running': 'Refreshing …',
