@@ -422,7 +422,7 @@ fn an_on_hold_renewal_whose_invoice_exists_is_counted_once() {
         "1059.10",
         "2026-01-01T00:00:00Z",
     );
-    let part = budget::license_budget(&lic, Some(&catalog()), &[invoice.clone()], 2026);
+    let part = budget::license_budget(&lic, Some(&catalog()), std::slice::from_ref(&invoice), 2026);
     assert!(part.renewals.is_empty(), "{:?}", part.renewals);
     assert_eq!(part.charged_gross, dec("1059.10"));
     assert_eq!(part.total.gross, dec("0.00"));
