@@ -584,6 +584,16 @@ mod tests {
         Utc.with_ymd_and_hms(y, m, d, 10, 0, 0).unwrap()
     }
 
+    /// Appends a `settings_changed` line without details at `when`.
+    fn note(log: &AuditWriter, when: DateTime<Utc>) -> Result<AuditEntry> {
+        log.append(
+            when,
+            AuditAction::SettingsChanged,
+            None,
+            serde_json::json!({}),
+        )
+    }
+
     fn write_three(dir: &Path) {
         let log = writer(dir);
         for (i, action) in [
@@ -704,14 +714,7 @@ mod tests {
         assert_eq!(read_back.problems, expected);
         assert_eq!(read_back.entries.len(), 2);
         // Appending goes on, chained to the bytes of the last line, the odd line kept as it is.
-        let next = log
-            .append(
-                at(2026, 3, 2),
-                AuditAction::SettingsChanged,
-                None,
-                serde_json::json!({}),
-            )
-            .unwrap();
+        let next = note(&log, at(2026, 3, 2)).unwrap();
         let last = ansi.split(|b| *b == b'\n').nth(2).unwrap();
         assert_eq!(next.prev, hash(std::str::from_utf8(last).unwrap()));
         let after = std::fs::read(&path).unwrap();
@@ -731,14 +734,7 @@ mod tests {
         let path = dir.path().join(LOG_FILE);
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, text.trim_end()).unwrap();
-        writer(dir.path())
-            .append(
-                at(2026, 3, 9),
-                AuditAction::TicketSent,
-                None,
-                serde_json::json!({}),
-            )
-            .unwrap();
+        note(&writer(dir.path()), at(2026, 3, 9)).unwrap();
         let log = read(dir.path()).unwrap();
         assert_eq!(log.problems, vec![]);
         assert_eq!(log.entries.len(), 4);
@@ -749,33 +745,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write_three(dir.path());
         let log = writer(dir.path());
-        let first_of_2027 = log
-            .append(
-                at(2027, 1, 2),
-                AuditAction::SettingsChanged,
-                None,
-                serde_json::json!({}),
-            )
-            .unwrap();
+        let first_of_2027 = note(&log, at(2027, 1, 2)).unwrap();
         let old = std::fs::read_to_string(dir.path().join("audit-log-2026.jsonl")).unwrap();
         assert_eq!(old.lines().count(), 3, "nothing of 2026 is lost");
         assert_eq!(first_of_2027.prev, hash(old.lines().last().unwrap()));
         assert_eq!(lines(dir.path()).len(), 1);
         // A clock set back does not rotate, and a later rotation does not replace a file.
-        log.append(
-            at(2026, 12, 31),
-            AuditAction::TicketSent,
-            None,
-            serde_json::json!({}),
-        )
-        .unwrap();
-        log.append(
-            at(2028, 1, 1),
-            AuditAction::TicketSent,
-            None,
-            serde_json::json!({}),
-        )
-        .unwrap();
+        note(&log, at(2026, 12, 31)).unwrap();
+        note(&log, at(2028, 1, 1)).unwrap();
         assert!(dir.path().join("audit-log-2027.jsonl").exists());
         let whole = read(dir.path()).unwrap();
         assert_eq!(whole.problems, vec![]);
@@ -826,13 +803,7 @@ mod tests {
         let writer = std::thread::spawn(move || {
             let log = writer(&path);
             for year in 2026..2086 {
-                log.append(
-                    at(year, 1, 1),
-                    AuditAction::SettingsChanged,
-                    None,
-                    serde_json::json!({}),
-                )
-                .unwrap();
+                note(&log, at(year, 1, 1)).unwrap();
             }
         });
         let mut reads = 0;
@@ -867,6 +838,22 @@ mod tests {
         }
     }
 
+    /// A data directory with three anchored lines, and the store that holds their anchor.
+    fn three_anchored() -> (tempfile::TempDir, Arc<MemorySecretStore>) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(MemorySecretStore::new());
+        write_three_anchored(dir.path(), &store);
+        (dir, store)
+    }
+
+    fn tail_missing(file: &str, line: usize, missing: usize) -> Vec<AuditProblem> {
+        vec![AuditProblem::TailMissing {
+            file: file.into(),
+            line,
+            missing,
+        }]
+    }
+
     fn checked(dir: &Path, store: &Arc<MemorySecretStore>) -> Vec<AuditProblem> {
         let (log, anchor_error) = anchored(dir, store).read().unwrap();
         assert_eq!(anchor_error, None);
@@ -882,22 +869,13 @@ mod tests {
 
     #[test]
     fn the_anchor_finds_a_removed_tail_and_a_changed_last_line() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(MemorySecretStore::new());
-        write_three_anchored(dir.path(), &store);
+        let (dir, store) = three_anchored();
         assert_eq!(checked(dir.path(), &store), vec![]);
         // The last line removed: the chain alone is whole, the anchor counts one more.
         let whole = lines(dir.path());
         rewrite(dir.path(), |raw| drop(raw.pop()));
         assert_eq!(read(dir.path()).unwrap().problems, vec![]);
-        assert_eq!(
-            checked(dir.path(), &store),
-            vec![AuditProblem::TailMissing {
-                file: LOG_FILE.into(),
-                line: 2,
-                missing: 1
-            }]
-        );
+        assert_eq!(checked(dir.path(), &store), tail_missing(LOG_FILE, 2, 1));
         // The last line changed (no line after it to break the chain).
         rewrite(dir.path(), |raw| {
             *raw = whole.clone();
@@ -914,55 +892,26 @@ mod tests {
         );
         // The whole file gone.
         std::fs::remove_file(dir.path().join(LOG_FILE)).unwrap();
-        assert_eq!(
-            checked(dir.path(), &store),
-            vec![AuditProblem::TailMissing {
-                file: LOG_FILE.into(),
-                line: 0,
-                missing: 3
-            }]
-        );
+        assert_eq!(checked(dir.path(), &store), tail_missing(LOG_FILE, 0, 3));
     }
 
     #[test]
     fn a_deleted_current_years_file_is_a_missing_tail() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(MemorySecretStore::new());
-        write_three_anchored(dir.path(), &store);
-        anchored(dir.path(), &store)
-            .append(
-                at(2027, 1, 2),
-                AuditAction::SettingsChanged,
-                None,
-                serde_json::json!({}),
-            )
-            .unwrap();
+        let (dir, store) = three_anchored();
+        note(&anchored(dir.path(), &store), at(2027, 1, 2)).unwrap();
         assert_eq!(checked(dir.path(), &store), vec![]);
         std::fs::remove_file(dir.path().join(LOG_FILE)).unwrap();
         assert_eq!(
             checked(dir.path(), &store),
-            vec![AuditProblem::TailMissing {
-                file: "audit-log-2026.jsonl".into(),
-                line: 3,
-                missing: 1
-            }]
+            tail_missing("audit-log-2026.jsonl", 3, 1)
         );
     }
 
     #[test]
     fn an_append_after_a_removed_tail_notes_it_before_moving_the_anchor() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(MemorySecretStore::new());
-        write_three_anchored(dir.path(), &store);
+        let (dir, store) = three_anchored();
         rewrite(dir.path(), |raw| drop(raw.pop()));
-        let next = anchored(dir.path(), &store)
-            .append(
-                at(2026, 3, 4),
-                AuditAction::SettingsChanged,
-                None,
-                serde_json::json!({}),
-            )
-            .unwrap();
+        let next = note(&anchored(dir.path(), &store), at(2026, 3, 4)).unwrap();
         assert_eq!(next.action, AuditAction::SettingsChanged);
         let (log, _) = anchored(dir.path(), &store).read().unwrap();
         let actions: Vec<AuditAction> = log.entries.iter().map(|e| e.action).collect();
@@ -997,23 +946,10 @@ mod tests {
         assert_eq!(checked(dir.path(), &store), not_anchored(1));
         // The first anchored append takes it as it is.
         let log = anchored(dir.path(), &store);
-        log.append(
-            at(2026, 3, 5),
-            AuditAction::TicketSent,
-            None,
-            serde_json::json!({}),
-        )
-        .unwrap();
+        note(&log, at(2026, 3, 5)).unwrap();
         assert_eq!(checked(dir.path(), &store), vec![]);
         // A line written past the anchor (its keychain write failed, or added by hand).
-        writer(dir.path())
-            .append(
-                at(2026, 3, 6),
-                AuditAction::TicketSent,
-                None,
-                serde_json::json!({}),
-            )
-            .unwrap();
+        note(&writer(dir.path()), at(2026, 3, 6)).unwrap();
         assert_eq!(checked(dir.path(), &store), not_anchored(5));
     }
 
@@ -1036,14 +972,7 @@ mod tests {
     fn without_a_keychain_the_line_is_written_and_the_anchor_error_said() {
         let dir = tempfile::tempdir().unwrap();
         let log = writer(dir.path()).anchored_in(Arc::new(NoAnchors));
-        let error = log
-            .append(
-                at(2026, 3, 1),
-                AuditAction::TicketSent,
-                None,
-                serde_json::json!({}),
-            )
-            .unwrap_err();
+        let error = note(&log, at(2026, 3, 1)).unwrap_err();
         assert_eq!(error.code(), "keychain_unavailable");
         let (read_back, anchor_error) = log.read().unwrap();
         assert_eq!(read_back.entries.len(), 1);

@@ -34,6 +34,17 @@ fn order(id: u64, order_type: OrderType, status: OrderStatus, total: &str, date:
     }
 }
 
+/// The FAQ upgrade's switch order (worked example 1), placed on 2 July 2026.
+fn faq_upgrade_order() -> Order {
+    order(
+        10042,
+        OrderType::SwitchOrder,
+        OrderStatus::Pending,
+        "71.59",
+        "2026-07-02T12:00:00Z",
+    )
+}
+
 #[test]
 fn a_yearly_renewal_is_priced_like_the_next_renewal() {
     // The FAQ license after the upgrade: package + 30 persons, renewing 2026-01-01.
@@ -237,14 +248,7 @@ fn licenses_that_do_not_renew_count_zero_with_the_reason() {
 fn switch_orders_of_the_year_are_already_ordered_apart_from_the_renewals() {
     let lic = license(&[("fe2-persons", 30)]);
     let orders = [
-        // The FAQ upgrade's switch order.
-        order(
-            10042,
-            OrderType::SwitchOrder,
-            OrderStatus::Pending,
-            "71.59",
-            "2026-07-02T12:00:00Z",
-        ),
+        faq_upgrade_order(),
         order(
             10043,
             OrderType::SwitchOrder,
@@ -375,13 +379,7 @@ fn renewals_and_purchases_invoiced_in_the_year_are_already_charged() {
             "1059.10",
             "2025-12-31T23:30:00Z",
         ),
-        order(
-            10042,
-            OrderType::SwitchOrder,
-            OrderStatus::Pending,
-            "71.59",
-            "2026-07-02T12:00:00Z",
-        ),
+        faq_upgrade_order(),
     ];
     let part = budget::license_budget(&lic, Some(&catalog()), &orders, 2026);
     assert!(part.renewals.is_empty());
