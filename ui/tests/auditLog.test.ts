@@ -32,6 +32,7 @@ function report(over: Partial<AuditReport> = {}): AuditReport {
     problems: [],
     path: '/tmp/fe2/data/audit-log.jsonl',
     write_error: null,
+    anchor_error: null,
     ...over,
   };
 }
@@ -61,6 +62,30 @@ describe('audit log page (Verlauf)', () => {
     expect(warning.textContent).toContain('außerhalb der App verändert');
     expect(screen.getByTestId('log-problem').textContent).toContain('audit-log.jsonl, Zeile 2');
     expect(screen.queryByTestId('log-intact')).toBeNull();
+  });
+
+  test('a missing tail and a finding noted by an append name their counts; an unread anchor is said', async () => {
+    mountApp({
+      hash: '#/log',
+      handlers: {
+        audit_log: report({
+          entries: [entry({ action: 'anchor_mismatch', details: { anchored_lines: 3, found_lines: 2 } })],
+          problems: [
+            { problem: 'anchor_mismatch', file: 'audit-log.jsonl', line: 3, anchored_lines: 3, found_lines: 2 },
+            { problem: 'tail_missing', file: 'audit-log-2026.jsonl', line: 3, missing: 1 },
+            { problem: 'not_anchored', file: 'audit-log.jsonl', line: 5 },
+          ],
+          anchor_error: { code: 'keychain_unavailable', class: 'local', message: 'no keychain', details: {} },
+        }),
+      },
+    });
+    const problems = await screen.findAllByTestId('log-problem');
+    expect(problems.map((p) => p.dataset.problem)).toEqual(['anchor_mismatch', 'tail_missing', 'not_anchored']);
+    expect(problems[0].textContent).toContain('er zählte 3 Zeilen, vorgefunden 2');
+    expect(problems[1].textContent).toContain('audit-log-2026.jsonl, Zeile 3: danach fehlen 1 Zeilen');
+    expect(problems[2].textContent).toContain('nicht durch den Anker');
+    expect(screen.getByTestId('log-entry').textContent).toContain('Protokollende passte nicht zum Anker');
+    expect(screen.getByTestId('log-anchor-error').textContent).toContain('ungeprüft');
   });
 
   test('English, empty, and an error that can be retried', async () => {

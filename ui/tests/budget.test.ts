@@ -15,6 +15,7 @@ function report(year: number): BudgetReport {
     vat: '191.90',
     gross: '1201.90',
     ordered_gross: '71.59',
+    charged_gross: '0.00',
     complete: true,
     all_verified: false,
     accounts: [
@@ -43,11 +44,15 @@ function report(year: number): BudgetReport {
             },
           ],
           not_counted: null,
-          ordered: [{ order_id: 10042, date: `${year}-07-02T12:00:00Z`, status: 'pending', gross: '71.59' }],
+          ordered: [
+            { order_id: 10042, type: 'switch_order', date: `${year}-07-02T12:00:00Z`, status: 'pending', gross: '71.59' },
+          ],
+          charged: [],
           net: '1010.00',
           vat: '191.90',
           gross: '1201.90',
           ordered_gross: '71.59',
+          charged_gross: '0.00',
         },
       },
       {
@@ -63,10 +68,12 @@ function report(year: number): BudgetReport {
           renewals: [],
           not_counted: { reason: 'trial', ends: `${year}-03-01T00:00:00Z` },
           ordered: [],
+          charged: [],
           net: '0.00',
           vat: '0.00',
           gross: '0.00',
           ordered_gross: '0.00',
+          charged_gross: '0.00',
         },
       },
     ],
@@ -100,6 +107,40 @@ describe('budget', () => {
     expect(accounts[0].querySelector('[data-testid="budget-unverified"]')).toBeNull();
     expect(screen.getAllByTestId('budget-orders-unknown')).toHaveLength(2);
     expect(screen.getAllByTestId('budget-not-all-verified')).toHaveLength(2);
+  });
+
+  test('renewals and purchases invoiced in the year are listed and summed as already charged', async () => {
+    // Renewed (and paid) on 1 January: no renewal of the year left, one charged.
+    const renewed = report(2026);
+    const budget = renewed.accounts[0].budget!;
+    budget.renewals = [];
+    budget.net = budget.vat = budget.gross = '0.00';
+    budget.charged = [
+      { order_id: 10050, type: 'renewal_order', date: '2026-01-01T00:00:00Z', status: 'completed', gross: '1059.10' },
+      { order_id: 10001, type: 'parent_order', date: '2026-02-01T00:00:00Z', status: 'pending', gross: '100.00' },
+    ];
+    budget.charged_gross = '1159.10';
+    renewed.net = renewed.vat = renewed.gross = '0.00';
+    renewed.charged_gross = '1159.10';
+    mountApp({ views: [view(faqLicense())], hash: '#/budget', handlers: { budget: [renewed] } });
+    const charged = await screen.findAllByTestId('budget-charged');
+    expect(charged.map((row) => row.dataset.orderId)).toEqual(['10050', '10001']);
+    expect(charged[0].textContent).toContain('Bereits berechnet: Verlängerung, Bestellung 10050 (abgeschlossen)');
+    expect(charged[0].textContent).toContain('01.01.2026');
+    expect(charged[0].textContent).toContain('1.059,10 €');
+    expect(charged[1].textContent).toContain('Erstbestellung, Bestellung 10001 (Zahlung offen)');
+    expect(screen.getByTestId('budget-charged-total').textContent).toContain('Bereits berechnet 2026 (brutto)');
+    expect(screen.getByTestId('budget-charged-total').textContent).toContain('1.159,10 €');
+    expect(screen.getByTestId('budget-total-gross').textContent).toBe('0,00 €');
+  });
+
+  test('a fixed term says when it ends', async () => {
+    const ended = report(2027);
+    ended.accounts[1].budget!.not_counted = { reason: 'fixed_term', ends: '2027-01-01T00:00:00Z' };
+    mountApp({ views: [view(faqLicense())], hash: '#/budget', handlers: { budget: [ended] } });
+    const reason = (await screen.findAllByTestId('budget-not-counted'))[0];
+    expect(reason.dataset.reason).toBe('fixed_term');
+    expect(reason.textContent).toContain('Befristet bis 01.01.2027: danach keine Verlängerung.');
   });
 
   test('one year on request; a refused year is explained', async () => {
@@ -137,6 +178,7 @@ describe('budget', () => {
       expect(screen.getByTestId('budget-year-heading').textContent).toBe('Budget year 2026'),
     );
     expect(screen.getByTestId('budget-total-gross').textContent).toBe('€1,201.90');
+    expect(screen.getByTestId('budget-charged-total').textContent).toContain('Already charged 2026 (gross)');
   });
 
   test('signed but outdated data is marked as outdated, not as unverified', async () => {

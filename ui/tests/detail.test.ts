@@ -101,6 +101,17 @@ describe('license detail', () => {
     expect(calls.find((c) => c.cmd === 'open_link')?.args).toEqual({ email: EMAIL, target: 'subscription' });
   });
 
+  test('a due renewal says why changes wait and links to paying it', async () => {
+    const { calls } = open(
+      faqLicense({ next_payment_date: '2025-07-01T00:00:00Z', switch: { allowed: false, reason: 'renewal_due' } }),
+    );
+    const reason = await screen.findByTestId('eligibility-reason');
+    expect(reason.dataset.code).toBe('renewal_due');
+    expect(reason.textContent).toContain('Die Verlängerung vom 01.07.2025 ist fällig');
+    await fireEvent.click(reason.querySelector('button') as HTMLButtonElement);
+    expect(calls.find((c) => c.cmd === 'open_link')?.args).toEqual({ email: EMAIL, target: 'subscription' });
+  });
+
   test('no paid order is explained', async () => {
     open(faqLicense({ has_paid_order: false, switch: { allowed: false, reason: 'no_paid_order' } }));
     const reason = await screen.findByTestId('eligibility-reason');

@@ -20,6 +20,19 @@ describe('error texts name what was wrong', async () => {
     expect(errorText(error('unknown_topic'))).toBe('Der Support kennt diese Anfrageart nicht.');
   });
 
+  test('a due renewal names its date', async () => {
+    await setLanguage('de');
+    const due = error('renewal_due', { renewal_date: '2026-01-01T00:00:00Z' });
+    expect(errorText(due)).toBe(
+      'Die Verlängerung vom 01.01.2026 ist fällig und noch nicht bezahlt. Änderungen sind wieder möglich, sobald sie bezahlt ist.',
+    );
+    await setLanguage('en');
+    expect(errorText(due)).toBe(
+      'The renewal of 1 Jan 2026 is due and not paid yet. Changes are possible again once it is paid.',
+    );
+    await setLanguage('de');
+  });
+
   test('a refused order reference says exactly what is wrong', async () => {
     await setLanguage('de');
     const checkDigits = errorText(error('invalid_reference', { problem: 'leitweg_check_digits', expected: '06' }));

@@ -9,6 +9,7 @@ use crate::table::render;
 use chrono::{DateTime, Utc};
 use fe2_license::budget::{BudgetYear, LicenseBudget, NotCounted};
 use fe2_license::config::Language;
+use fe2_license::model::OrderType;
 use fe2_license::service::BudgetReport;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -22,7 +23,8 @@ pub struct AccountYear {
     pub verification: Trust,
     /// When the shop issued the data.
     pub as_of: Option<DateTime<Utc>>,
-    /// False when the orders could not be fetched: "already ordered" may be missing.
+    /// False when the orders could not be fetched: "already ordered" and "already charged" may
+    /// be missing.
     pub orders_known: bool,
     /// The core's figures, `None` when nothing was ever fetched.
     pub budget: Option<LicenseBudget>,
@@ -75,6 +77,9 @@ struct Words {
     year: &'static str,
     renewal_total: &'static str,
     ordered: &'static str,
+    charged: &'static str,
+    renewal_order: &'static str,
+    parent_order: &'static str,
     year_total: &'static str,
     incomplete: &'static str,
     not_all_verified: &'static str,
@@ -99,6 +104,9 @@ const GERMAN: Words = Words {
     year: "Haushaltsjahr",
     renewal_total: "Verlängerung gesamt",
     ordered: "bereits bestellt",
+    charged: "bereits berechnet",
+    renewal_order: "Verlängerung",
+    parent_order: "Erstbestellung",
     year_total: "Summe",
     incomplete: "unvollständig: nicht jede Verlängerung hat einen Preis",
     not_all_verified: "nicht alle Daten sind verifiziert (Spalte Daten)",
@@ -123,6 +131,9 @@ const ENGLISH: Words = Words {
     year: "Budget year",
     renewal_total: "renewal total",
     ordered: "already ordered",
+    charged: "already charged",
+    renewal_order: "renewal",
+    parent_order: "first order",
     year_total: "Total",
     incomplete: "incomplete: not every renewal has a price",
     not_all_verified: "not all data is verified (column Data)",
@@ -163,6 +174,12 @@ fn reason_text(reason: &NotCounted, language: Language) -> String {
         (NotCounted::NotRenewing { status }, Language::En) => {
             format!("status {status}: does not renew")
         }
+        (NotCounted::FixedTerm { ends }, Language::De) => {
+            format!("befristet, endet {}", dates::date(*ends))
+        }
+        (NotCounted::FixedTerm { ends }, Language::En) => {
+            format!("fixed term, ends {}", dates::date(*ends))
+        }
         (NotCounted::NoRenewalDate, Language::De) => "kein Verlängerungsdatum".into(),
         (NotCounted::NoRenewalDate, Language::En) => "no renewal date".into(),
         (NotCounted::NoCatalog, Language::De) => "keine Preisliste bekannt".into(),
@@ -201,6 +218,7 @@ enum RowKind {
     Renewal,
     NotCounted,
     Ordered,
+    Charged,
     Total,
 }
 
@@ -211,6 +229,7 @@ impl RowKind {
             RowKind::Renewal => "Verlängerung",
             RowKind::NotCounted => "nicht gezählt",
             RowKind::Ordered => "bereits bestellt",
+            RowKind::Charged => "bereits berechnet",
             RowKind::Total => "Summe Haushaltsjahr",
         }
     }
@@ -251,7 +270,7 @@ impl Row {
 }
 
 /// Every row of one year: per account its renewal lines and totals, the reason it counts zero,
-/// its switch orders; then the year's total.
+/// its switch orders and its renewals and purchases already charged; then the year's totals.
 fn rows(report: &YearReport, language: Language) -> Vec<Row> {
     let words = words(language);
     let mut rows = Vec::new();
@@ -302,6 +321,20 @@ fn rows(report: &YearReport, language: Language) -> Vec<Row> {
             row.gross = money_cell(order.gross);
             rows.push(row);
         }
+        for order in &budget.charged {
+            let what = match order.order_type {
+                OrderType::ParentOrder => words.parent_order,
+                _ => words.renewal_order,
+            };
+            let mut row = Row::new(RowKind::Charged, account, language);
+            row.date = dates::date(order.date);
+            row.item = format!(
+                "{} {} {} ({})",
+                words.charged, what, order.order_id, order.status
+            );
+            row.gross = money_cell(order.gross);
+            rows.push(row);
+        }
         if !account.orders_known {
             let mut row = Row::new(RowKind::Ordered, account, language);
             row.item = words.orders_unknown.to_string();
@@ -324,12 +357,17 @@ fn rows(report: &YearReport, language: Language) -> Vec<Row> {
     }
     total.data = notes.join("; ");
     rows.push(total);
-    if report.totals.ordered_gross > Decimal::ZERO {
-        rows.push(Row {
-            holder: format!("{} {}", words.ordered, report.totals.year),
-            gross: money_cell(report.totals.ordered_gross),
-            ..Row::blank(RowKind::Ordered)
-        });
+    for (kind, word, gross) in [
+        (RowKind::Charged, words.charged, report.totals.charged_gross),
+        (RowKind::Ordered, words.ordered, report.totals.ordered_gross),
+    ] {
+        if gross > Decimal::ZERO {
+            rows.push(Row {
+                holder: format!("{word} {}", report.totals.year),
+                gross: money_cell(gross),
+                ..Row::blank(kind)
+            });
+        }
     }
     rows
 }
@@ -387,7 +425,7 @@ const CSV_HEADER: [&str; 17] = [
 ];
 
 /// The CSV file for German Excel (as `export`): one row per renewal line, per renewal total,
-/// per license not counted, per switch order, and the year's total; the "Zeile" column says
+/// per license not counted, per order of the year, and the year's totals; the "Zeile" column says
 /// which, so that a filter on "Verlängerung" sums the renewals without counting lines twice.
 pub fn csv(reports: &[YearReport]) -> String {
     let mut out: Vec<Vec<String>> = vec![CSV_HEADER.iter().map(|h| h.to_string()).collect()];
@@ -562,5 +600,70 @@ mod tests {
         // 2027: both renew again (the switch order was 2026).
         assert_eq!(json[1]["ordered_gross"], "0.00");
         assert_eq!(json[1]["net"], "1780.00");
+    }
+
+    #[test]
+    fn renewals_already_charged_in_the_year_are_listed_and_summed_apart() {
+        // Renewed (and paid) on 1 January 2026: no renewal of 2026 left, one charged.
+        let snapshot = verified(
+            "leitstelle@ff-musterstadt.de",
+            "2027-01-01T00:00:00Z",
+            "2026-03-02T12:00:00Z",
+        );
+        let orders = [Order {
+            id: 10050,
+            order_type: OrderType::RenewalOrder,
+            status: OrderStatus::Completed,
+            total: "1059.10".parse().unwrap(),
+            date_created: at("2026-01-01T00:00:00Z"),
+            date_paid: Some(at("2026-01-02T09:00:00Z")),
+        }];
+        let part = budget::license_budget(
+            snapshot.license.as_ref().unwrap(),
+            Some(&catalog()),
+            &orders,
+            2026,
+        );
+        let report = YearReport {
+            totals: budget::budget_year(2026, std::slice::from_ref(&part)),
+            all_verified: true,
+            accounts: vec![AccountYear {
+                email: snapshot.email,
+                verification: Trust::Verified,
+                as_of: snapshot.as_of,
+                orders_known: true,
+                budget: Some(part),
+            }],
+        };
+        let text = csv(std::slice::from_ref(&report));
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        let charged = lines
+            .iter()
+            .find(|l| l.contains(";bereits berechnet;leitstelle@"))
+            .expect("charged row");
+        assert!(
+            charged.contains("bereits berechnet Verlängerung 10050 (completed)")
+                && charged.contains(";1059,10;"),
+            "{charged}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("bereits berechnet 2026") && l.contains(";1059,10;")),
+            "{text}"
+        );
+        let english = table(std::slice::from_ref(&report), Language::En);
+        assert!(
+            english.contains("already charged renewal 10050"),
+            "{english}"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&json(std::slice::from_ref(&report))).unwrap();
+        assert_eq!(json[0]["charged_gross"], "1059.10");
+        assert_eq!(json[0]["gross"], "0.00");
+        assert_eq!(
+            json[0]["accounts"][0]["budget"]["charged"][0]["type"],
+            "renewal_order"
+        );
     }
 }

@@ -7,6 +7,7 @@ use crate::thresholds::Limits;
 use chrono::{DateTime, TimeDelta, Utc};
 use fe2_license::expiry::{self, Urgency};
 use fe2_license::license_file;
+use fe2_license::model::Kind;
 use fe2_license::service::{shown_urgency, Verification};
 use fe2_license::ErrorClass;
 use serde::Serialize;
@@ -179,6 +180,13 @@ pub fn assess(snapshot: &Snapshot, limits: &Limits, now: DateTime<Utc>) -> Asses
     assessment.status = Some(license.status.to_string());
     let status = license.status.as_str();
     match (urgency, expires) {
+        // A trial past its end date is not usable although the shop still says active: the
+        // date is the reason, not the status.
+        (Urgency::Expired, Some(at)) if license.kind == Kind::Trial && status == "active" => raise(
+            State::Critical,
+            format!("trial ended on {}", dates::date(at)),
+            &mut assessment,
+        ),
         (Urgency::Expired, _) if !usable && status != "on-hold" => raise(
             State::Critical,
             format!("not usable (status {status})"),
@@ -485,6 +493,25 @@ mod tests {
             "{}",
             result.summary
         );
+    }
+
+    #[test]
+    fn an_ended_trial_still_active_says_when_it_ended() {
+        // The shop has not moved the status on yet: the trial's end date decides.
+        let mut trial = verified(EMAIL, "2026-01-01T00:00:00Z", NOW);
+        if let Some(l) = trial.license.as_mut() {
+            l.kind = Kind::Trial;
+            l.next_payment_date = None;
+            l.trial_end_date = Some(at("2025-06-30T10:00:00Z"));
+        }
+        let result = check(&[trial]);
+        assert_eq!(result.state, State::Critical);
+        assert!(
+            result.summary.contains("trial ended on 30.06.2025"),
+            "{}",
+            result.summary
+        );
+        assert!(!result.summary.contains("not usable"), "{}", result.summary);
     }
 
     #[test]

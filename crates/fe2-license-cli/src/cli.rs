@@ -60,12 +60,13 @@ pub enum Command {
     )]
     Export(ExportArgs),
     /// The budget years (Haushaltsjahre): each license's renewals priced at the list in force
-    /// then, scheduled changes applied, totals, and the year's switch orders.
+    /// then, scheduled changes applied, totals, and the year's orders.
     #[command(
         after_help = "Default: the current and the next budget year (calendar years in Germany).\n\
         Licenses that will not renew (trial, cancelled, expired) are listed at zero with the reason;\n\
-        switch orders of the year are listed apart as \"bereits bestellt\". Data that is not\n\
-        verified is marked in every format. CSV as `export`: for German Excel.\n\n\
+        switch orders of the year are listed apart as \"bereits bestellt\", renewals and purchases\n\
+        invoiced in the year as \"bereits berechnet\". Data that is not verified is marked in\n\
+        every format. CSV as `export`: for German Excel.\n\n\
         Examples:\n  \
         fe2-license budget\n  \
         fe2-license budget --year 2027 --format csv --output haushalt-2027.csv\n  \
@@ -77,8 +78,9 @@ pub enum Command {
     #[command(
         after_help = "The log is data/audit-log.jsonl below the data home (one JSON object per line;\n\
         earlier years in audit-log-<year>.jsonl). Each line carries the hash of the line before it,\n\
-        so a changed, removed or reordered line is found. Exit code of --verify: 0 unchanged,\n\
-        1 changed or unreadable.\n\n\
+        so a changed, removed or reordered line is found; the line count and last hash kept in the\n\
+        OS keychain find a removed or changed end. Exit code of --verify: 0 unchanged (without\n\
+        keychain access the end is not checked, and it says so), 1 changed or unreadable.\n\n\
         Examples:\n  \
         fe2-license log\n  \
         fe2-license log --verify\n  \

@@ -17,6 +17,10 @@ struct Words {
     broken: &'static str,
     unreadable: &'static str,
     chain_broken: &'static str,
+    tail_missing: &'static str,
+    anchor_mismatch: &'static str,
+    not_anchored: &'static str,
+    anchor_unchecked: &'static str,
     empty: &'static str,
 }
 
@@ -26,6 +30,10 @@ const GERMAN: Words = Words {
     broken: "Protokoll verändert",
     unreadable: "ist kein Eintrag des Protokolls",
     chain_broken: "passt nicht zur Zeile davor: diese wurde geändert, oder Zeilen dazwischen wurden entfernt oder umgestellt",
+    tail_missing: "danach fehlen Zeilen, die der Anker im Schlüsselbund zählt: das Ende des Protokolls wurde entfernt; fehlend:",
+    anchor_mismatch: "passt nicht zum Anker im Schlüsselbund: das Ende des Protokolls wurde geändert oder entfernt; Zeilen laut Anker / vorgefunden:",
+    not_anchored: "ab hier nicht durch den Anker im Schlüsselbund gedeckt (ein älteres Protokoll, ein Schlüsselbund, der nicht beschrieben werden konnte, oder außerhalb der App angefügte Zeilen)",
+    anchor_unchecked: "Anker nicht geprüft, das Ende des Protokolls ist ungeprüft:",
     empty: "noch keine Einträge",
 };
 
@@ -35,6 +43,10 @@ const ENGLISH: Words = Words {
     broken: "log changed",
     unreadable: "is not an entry of the log",
     chain_broken: "does not follow the line before it: that one was changed, or lines between them were removed or moved",
+    tail_missing: "is followed by missing lines that the anchor in the keychain counts: the end of the log was removed; missing:",
+    anchor_mismatch: "does not match the anchor in the keychain: the end of the log was changed or removed; lines anchored / found:",
+    not_anchored: "from here on not covered by the anchor in the keychain (an older log, a keychain that could not be written, or lines added outside the app)",
+    anchor_unchecked: "anchor not checked, the end of the log is unchecked:",
     empty: "no entries yet",
 };
 
@@ -59,6 +71,7 @@ fn action(action: AuditAction, language: Language) -> &'static str {
         (Language::De, A::SettingsChanged) => "Einstellungen geändert",
         (Language::De, A::DefaultReferenceChanged) => "Standard-Bestellreferenz geändert",
         (Language::De, A::RefreshFailed) => "Aktualisierung fehlgeschlagen",
+        (Language::De, A::AnchorMismatch) => "Protokollende passte nicht zum Anker",
         (Language::En, A::AccountAdded) => "account added",
         (Language::En, A::AccountRemoved) => "account removed",
         (Language::En, A::QuoteRequested) => "quote requested",
@@ -69,6 +82,7 @@ fn action(action: AuditAction, language: Language) -> &'static str {
         (Language::En, A::SettingsChanged) => "settings changed",
         (Language::En, A::DefaultReferenceChanged) => "default order reference changed",
         (Language::En, A::RefreshFailed) => "refresh failed",
+        (Language::En, A::AnchorMismatch) => "log end did not match its anchor",
     }
 }
 
@@ -114,6 +128,23 @@ pub fn problems(report: &AuditReport, language: Language) -> Vec<String> {
             AuditProblem::ChainBroken { file, line } => {
                 format!("{file}:{line} {}", words.chain_broken)
             }
+            AuditProblem::TailMissing {
+                file,
+                line,
+                missing,
+            } => format!("{file}:{line} {} {missing}", words.tail_missing),
+            AuditProblem::AnchorMismatch {
+                file,
+                line,
+                anchored_lines,
+                found_lines,
+            } => format!(
+                "{file}:{line} {} {anchored_lines} / {found_lines}",
+                words.anchor_mismatch
+            ),
+            AuditProblem::NotAnchored { file, line } => {
+                format!("{file}:{line} {}", words.not_anchored)
+            }
         })
         .collect()
 }
@@ -131,7 +162,21 @@ pub fn verdict(report: &AuditReport, language: Language) -> String {
         text.push_str(&problem);
         text.push('\n');
     }
+    if let Some(note) = anchor_note(report, language) {
+        text.push_str(&note);
+        text.push('\n');
+    }
     text
+}
+
+/// Why the log's end was not checked against its anchor, when it was not (no keychain here).
+pub fn anchor_note(report: &AuditReport, language: Language) -> Option<String> {
+    let error = report.anchor_error.as_ref()?;
+    Some(format!(
+        "{} {}",
+        words(language).anchor_unchecked,
+        error.message
+    ))
 }
 
 /// The people's table, oldest first.
@@ -189,6 +234,7 @@ mod tests {
             },
             path: "/x/audit-log.jsonl".into(),
             write_error: None,
+            anchor_error: None,
         }
     }
 
@@ -225,6 +271,29 @@ mod tests {
             broken.contains("audit-log.jsonl:3 does not follow"),
             "{broken}"
         );
+    }
+
+    #[test]
+    fn the_verdict_names_a_missing_tail_and_an_anchor_it_could_not_read() {
+        let mut missing = report(vec![AuditProblem::TailMissing {
+            file: "audit-log-2026.jsonl".into(),
+            line: 3,
+            missing: 1,
+        }]);
+        let text = verdict(&missing, Language::De);
+        assert!(text.starts_with("Protokoll verändert (1)"), "{text}");
+        assert!(
+            text.contains("audit-log-2026.jsonl:3 danach fehlen Zeilen")
+                && text.contains("fehlend: 1"),
+            "{text}"
+        );
+        missing.log.problems = vec![];
+        missing.anchor_error = Some(fe2_license::ErrorInfo::from(
+            &fe2_license::Error::KeychainUnavailable("no Secret Service".into()),
+        ));
+        let text = verdict(&missing, Language::En);
+        assert!(text.starts_with("log unchanged (1)"), "{text}");
+        assert!(text.contains("anchor not checked"), "{text}");
     }
 
     #[test]

@@ -486,6 +486,7 @@ fn audit_log(service: &Service, args: LogArgs) -> Result<Outcome> {
     let mut outcome = Outcome::ok(deliver(text, args.output.as_deref())?);
     outcome.warnings = log::problems(&report, language)
         .into_iter()
+        .chain(log::anchor_note(&report, language))
         .map(|problem| format!("warning: {problem}"))
         .collect();
     Ok(outcome)

@@ -156,3 +156,37 @@ fn an_empty_home_has_an_unchanged_empty_log() {
     let refused = run(home.path(), &["log", "--verify", "--format", "json"], "");
     assert_eq!(refused.code, 1, "{}", refused.stderr);
 }
+
+#[test]
+fn a_log_line_saved_as_ansi_is_named_by_verify() {
+    use fe2_license::audit::{Actor, AuditAction, AuditWriter};
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("data");
+    let actor = Actor {
+        os_user: "kommandant".into(),
+        host: "FW-PC".into(),
+    };
+    let log = AuditWriter::new(&data, actor);
+    for name in ["Müller", "Schulz"] {
+        let details = serde_json::json!({ "name": name });
+        log.append(chrono::Utc::now(), AuditAction::TicketSent, None, details)
+            .unwrap();
+    }
+    // An editor re-saved it as Windows-1252: "ü" is now the single byte 0xFC.
+    let file = data.join("audit-log.jsonl");
+    let bytes = std::fs::read(&file).unwrap();
+    let at = bytes.windows(2).position(|w| w == "ü".as_bytes()).unwrap();
+    std::fs::write(&file, [&bytes[..at], &[0xFC], &bytes[at + 2..]].concat()).unwrap();
+    let verify = run(home.path(), &["log", "--verify"], "");
+    assert_eq!(verify.code, 1, "{}", verify.stderr);
+    assert!(
+        verify
+            .stdout
+            .contains("audit-log.jsonl:1 ist kein Eintrag des Protokolls"),
+        "{}",
+        verify.stdout
+    );
+    let listed = run(home.path(), &["log"], "");
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    assert!(listed.stdout.contains("Schulz"), "{}", listed.stdout);
+}

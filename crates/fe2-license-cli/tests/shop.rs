@@ -690,15 +690,12 @@ fn the_audit_log_shows_what_the_cli_and_the_app_did_and_finds_an_edit() {
     let edited = text.replacen("\"quote_requested\"", "\"ticket_sent\"", 1);
     assert_ne!(edited, text);
     std::fs::write(&file, edited).unwrap();
-    let verify = setup.run(&["log", "--verify"]);
-    assert_eq!(verify.code, 1, "{}", verify.stdout);
-    assert!(
-        verify
-            .stdout
-            .contains("audit-log.jsonl:3 passt nicht zur Zeile davor"),
-        "{}",
-        verify.stdout
-    );
+    let verify_finds = |problem: &str| {
+        let verify = setup.run(&["log", "--verify"]);
+        assert_eq!(verify.code, 1, "{}", verify.stdout);
+        assert!(verify.stdout.contains(problem), "{}", verify.stdout);
+    };
+    verify_finds("audit-log.jsonl:3 passt nicht zur Zeile davor");
     let listed = setup.run(&["log", "--format", "csv"]);
     assert_eq!(listed.code, 0);
     assert!(
@@ -707,6 +704,12 @@ fn the_audit_log_shows_what_the_cli_and_the_app_did_and_finds_an_edit() {
         listed.stderr
     );
     assert!(listed.stdout.starts_with('\u{feff}'));
+
+    // The last line removed: the chain alone cannot tell, the anchor in the keychain can.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let kept: Vec<&str> = text.lines().collect();
+    std::fs::write(&file, kept[..kept.len() - 1].join("\n") + "\n").unwrap();
+    verify_finds("audit-log.jsonl:2 danach fehlen Zeilen");
 }
 
 /// One property's value of a parsed component, as written (TEXT escapes kept).

@@ -4,21 +4,18 @@
 //! Everything is priced by `pricing::renewal_at`, the rule the shop's `next_renewal` uses, so a
 //! budget line and the dashboard's next renewal cannot differ.
 
+use crate::clock::german_day;
 use crate::model::{Catalog, Kind, License, Order, OrderStatus, OrderType, Status};
 use crate::money::round_cents;
-use crate::pricing::{self, Renewal};
-use chrono::{DateTime, Datelike, Months, TimeDelta, Utc};
-use chrono_tz::Europe::Berlin;
+use crate::pricing::{self, after_periods, Renewal, MAX_PERIODS};
+use chrono::{DateTime, Datelike, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
-
-/// How many billing periods ahead a budget year is looked for at most.
-const MAX_STEPS: u32 = 100_000;
 
 /// The budget year a moment belongs to: the calendar year of its day in Germany
 /// (Europe/Berlin), where the invoice is dated. 31 Dec 23:30 UTC is already next year.
 pub fn budget_year_of(at: DateTime<Utc>) -> i32 {
-    at.with_timezone(&Berlin).year()
+    german_day(at).year()
 }
 
 /// Why a license adds nothing (or less than its renewals) to a budget year.
@@ -41,7 +38,12 @@ pub enum NotCounted {
         /// The shop's status.
         status: String,
     },
-    /// The license has no next payment date (a fixed term).
+    /// A fixed term (end date and next payment date): no renewal at or after its end.
+    FixedTerm {
+        /// The end date.
+        ends: DateTime<Utc>,
+    },
+    /// The license has no next payment date.
     NoRenewalDate,
     /// No catalog is known (never fetched), so nothing can be priced.
     NoCatalog,
@@ -52,12 +54,16 @@ pub enum NotCounted {
     },
 }
 
-/// A switch order of the year: a one-off amount already ordered ("bereits bestellt").
+/// An order of the year: a switch order already ordered ("bereits bestellt"), or a purchase
+/// or renewal already charged ("bereits berechnet").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OrderedAmount {
     /// The shop's order number.
     pub order_id: u64,
+    /// Switch, parent (the purchase) or renewal order.
+    #[serde(rename = "type")]
+    pub order_type: OrderType,
     /// When it was ordered.
     pub date: DateTime<Utc>,
     /// Its WooCommerce status.
@@ -86,6 +92,8 @@ pub struct LicenseBudget {
     pub not_counted: Option<NotCounted>,
     /// Switch orders created in the year.
     pub ordered: Vec<OrderedAmount>,
+    /// Renewal and parent orders created in the year: renewals and purchases already invoiced.
+    pub charged: Vec<OrderedAmount>,
     /// The sums of the renewals.
     #[serde(flatten)]
     #[cfg_attr(feature = "ts", ts(flatten))]
@@ -94,6 +102,10 @@ pub struct LicenseBudget {
     #[serde(with = "crate::money")]
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub ordered_gross: Decimal,
+    /// Gross sum of `charged`.
+    #[serde(with = "crate::money")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub charged_gross: Decimal,
 }
 
 /// Net, VAT and gross of a renewal or of a sum of renewals (each rounded to the cent).
@@ -145,30 +157,18 @@ pub struct BudgetYear {
     #[serde(with = "crate::money")]
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub ordered_gross: Decimal,
+    /// Gross renewal and parent orders of the year ("bereits berechnet"), apart from the
+    /// renewals still to come.
+    #[serde(with = "crate::money")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub charged_gross: Decimal,
     /// False when some renewal of the year could not be priced: the totals are too low.
     pub complete: bool,
 }
 
-/// `first` moved on by `periods` billing periods of the license; `None` for an unknown unit,
-/// interval 0, or a date out of range. Counted from `first` each time, so 29 Feb and month
-/// ends do not drift (29.02.2028 + 1 year = 28.02.2029, + 4 years = 29.02.2032).
-fn after_periods(license: &License, first: DateTime<Utc>, periods: u32) -> Option<DateTime<Utc>> {
-    use crate::model::BillingPeriod;
-    if license.billing_interval == 0 {
-        return None;
-    }
-    let units = license.billing_interval.checked_mul(periods)?;
-    match &license.billing_period {
-        BillingPeriod::Year => first.checked_add_months(Months::new(units.checked_mul(12)?)),
-        BillingPeriod::Month => first.checked_add_months(Months::new(units)),
-        BillingPeriod::Week => first.checked_add_signed(TimeDelta::try_weeks(i64::from(units))?),
-        BillingPeriod::Day => first.checked_add_signed(TimeDelta::try_days(i64::from(units))?),
-        BillingPeriod::Unknown(_) => None,
-    }
-}
-
 /// Whether the license renews at its next payment date (that date), or why not: a trial,
-/// a cancelled license and any status but active, on-hold and pending do not renew.
+/// a cancelled license, any status but active, on-hold and pending, and a fixed term whose end
+/// comes by that date do not renew.
 pub fn renews(license: &License) -> Result<DateTime<Utc>, NotCounted> {
     if license.kind == Kind::Trial {
         return Err(NotCounted::Trial {
@@ -188,17 +188,31 @@ pub fn renews(license: &License) -> Result<DateTime<Utc>, NotCounted> {
             })
         }
     }
-    license.next_payment_date.ok_or(NotCounted::NoRenewalDate)
+    let next = license.next_payment_date.ok_or(NotCounted::NoRenewalDate)?;
+    match license.end_date {
+        Some(ends) if ends <= next => Err(NotCounted::FixedTerm { ends }),
+        _ => Ok(next),
+    }
 }
 
-/// The renewal dates of the license whose day in Germany falls into `year`, in order.
+/// True when the license renews only once an invoice is paid (on-hold, pending): its renewal
+/// is owed, not automatic. The reminder leaves it to the expiry warnings, the calendar marks it.
+pub fn renewal_awaits_payment(license: &License) -> bool {
+    matches!(license.status, Status::OnHold | Status::Pending)
+}
+
+/// The renewal dates of the license whose day in Germany falls into `year`, in order; a fixed
+/// term renews only before its end date.
 fn renewal_dates(license: &License, first: DateTime<Utc>, year: i32) -> Vec<DateTime<Utc>> {
     let mut dates = Vec::new();
     // Bounded walk: a daily period a century ahead is still only ~37 000 steps.
-    for k in 0..MAX_STEPS {
+    for k in 0..MAX_PERIODS {
         let Some(date) = after_periods(license, first, k) else {
             break;
         };
+        if license.end_date.is_some_and(|ends| date >= ends) {
+            break;
+        }
         match budget_year_of(date).cmp(&year) {
             std::cmp::Ordering::Less => {}
             std::cmp::Ordering::Equal => dates.push(date),
@@ -208,11 +222,11 @@ fn renewal_dates(license: &License, first: DateTime<Utc>, year: i32) -> Vec<Date
     dates
 }
 
-/// The switch orders of `year` that stand (not cancelled, refunded or failed).
-fn ordered_in(orders: &[Order], year: i32) -> Vec<OrderedAmount> {
+/// The orders of `year` of the given types that stand (not cancelled, refunded or failed).
+fn orders_in(orders: &[Order], types: &[OrderType], year: i32) -> Vec<OrderedAmount> {
     let mut ordered: Vec<OrderedAmount> = orders
         .iter()
-        .filter(|o| o.order_type == OrderType::SwitchOrder)
+        .filter(|o| types.contains(&o.order_type))
         .filter(|o| {
             !matches!(
                 o.status,
@@ -222,6 +236,7 @@ fn ordered_in(orders: &[Order], year: i32) -> Vec<OrderedAmount> {
         .filter(|o| budget_year_of(o.date_created) == year)
         .map(|o| OrderedAmount {
             order_id: o.id,
+            order_type: o.order_type.clone(),
             date: o.date_created,
             status: o.status.clone(),
             gross: round_cents(o.total),
@@ -231,17 +246,34 @@ fn ordered_in(orders: &[Order], year: i32) -> Vec<OrderedAmount> {
     ordered
 }
 
+/// True when the renewal at the next payment date is invoiced already: a renewal order awaits
+/// payment. The shop keeps the next payment date (and holds the license) until it is paid,
+/// so that renewal is the order, counted once, as already charged.
+fn next_renewal_invoiced(orders: &[Order]) -> bool {
+    orders.iter().any(|o| {
+        o.order_type == OrderType::RenewalOrder
+            && matches!(o.status, OrderStatus::Pending | OrderStatus::OnHold)
+    })
+}
+
 /// One license's part of a budget year: its renewals in the year priced with the scheduled
-/// changes in force by then, and its switch orders of the year. `catalog` is the shop's (or
-/// the cached) catalog; without one nothing can be priced.
+/// changes in force by then, its switch orders of the year, and its renewal and parent orders
+/// of the year (already charged; a renewal invoiced already is not counted again). `catalog`
+/// is the shop's (or the cached) catalog; without one nothing can be priced.
 pub fn license_budget(
     license: &License,
     catalog: Option<&Catalog>,
     orders: &[Order],
     year: i32,
 ) -> LicenseBudget {
-    let ordered = ordered_in(orders, year);
+    let ordered = orders_in(orders, &[OrderType::SwitchOrder], year);
     let ordered_gross = round_cents(ordered.iter().map(|o| o.gross).sum());
+    let charged = orders_in(
+        orders,
+        &[OrderType::ParentOrder, OrderType::RenewalOrder],
+        year,
+    );
+    let charged_gross = round_cents(charged.iter().map(|o| o.gross).sum());
     let mut budget = LicenseBudget {
         email: license.email.clone(),
         holder: license.name.clone(),
@@ -250,8 +282,10 @@ pub fn license_budget(
         renewals: Vec::new(),
         not_counted: None,
         ordered,
+        charged,
         total: Amounts::sum([]),
         ordered_gross,
+        charged_gross,
     };
     let first = match renews(license) {
         Ok(first) => first,
@@ -260,7 +294,17 @@ pub fn license_budget(
             return budget;
         }
     };
-    let dates = renewal_dates(license, first, year);
+    let mut dates = renewal_dates(license, first, year);
+    // A fixed term that has ended by the end of the year: the renewals after it are missing.
+    if let Some(ends) = license
+        .end_date
+        .filter(|ends| budget_year_of(*ends) <= year)
+    {
+        budget.not_counted = Some(NotCounted::FixedTerm { ends });
+    }
+    if next_renewal_invoiced(orders) {
+        dates.retain(|date| *date != first);
+    }
     if dates.is_empty() {
         return budget;
     }
@@ -287,6 +331,7 @@ pub fn budget_year(year: i32, licenses: &[LicenseBudget]) -> BudgetYear {
         year,
         total: Amounts::sum(licenses.iter().map(|l| &l.total)),
         ordered_gross: round_cents(licenses.iter().map(|l| l.ordered_gross).sum()),
+        charged_gross: round_cents(licenses.iter().map(|l| l.charged_gross).sum()),
         complete: !licenses.iter().any(|l| {
             matches!(
                 l.not_counted,

@@ -5,13 +5,13 @@
 //! UIDs come from the account and the event, never from the export time, so importing a newer
 //! file updates the events of an older one instead of adding them again.
 
-use crate::budget::{renews, NotCounted};
+use crate::budget::{renewal_awaits_payment, renews, NotCounted};
+use crate::clock::german_day;
 use crate::config::{Language, Settings};
 use crate::model::{Catalog, Kind, License, ScheduledChange};
 use crate::pricing;
 use crate::service::Verification;
-use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
-use chrono_tz::Europe::Berlin;
+use chrono::{DateTime, Days, Utc};
 use icalendar::{Alarm, Calendar, Component, Event, EventLike, Property};
 use sha2::{Digest, Sha256};
 
@@ -43,6 +43,8 @@ pub struct CalendarAccount {
 enum Term {
     /// It renews (the next payment date).
     Renews(DateTime<Utc>),
+    /// It renews once its open invoice is paid (on-hold, pending).
+    RenewsOncePaid(DateTime<Utc>),
     /// A trial ends.
     TrialEnds(DateTime<Utc>),
     /// It ends and does not renew.
@@ -52,6 +54,7 @@ enum Term {
 /// The end of the license's current term, by the budget's renewal rule; `None` without a date.
 fn term(license: &License) -> Option<Term> {
     match renews(license) {
+        Ok(date) if renewal_awaits_payment(license) => Some(Term::RenewsOncePaid(date)),
         Ok(date) => Some(Term::Renews(date)),
         Err(NotCounted::Trial { ends }) => ends.map(Term::TrialEnds),
         Err(_) if license.kind == Kind::Trial => license.trial_end_date.map(Term::TrialEnds),
@@ -126,10 +129,14 @@ impl Context<'_> {
         let license = &self.account.license;
         let (date, summary, amounts) = match term {
             Term::Renews(date) => (*date, self.words.renews, Some(*date)),
+            Term::RenewsOncePaid(date) => (*date, self.words.renews_once_paid, Some(*date)),
             Term::TrialEnds(date) => (*date, self.words.trial_ends, None),
             Term::Ends(date) => (*date, self.words.ends, None),
         };
         let mut lines = self.license_lines();
+        if matches!(term, Term::RenewsOncePaid(_)) {
+            lines.push(self.words.unpaid.to_string());
+        }
         if let Some(date) = amounts {
             lines.extend(self.renewal_lines(date));
         }
@@ -155,7 +162,11 @@ impl Context<'_> {
             "{}: {item} → {}",
             self.words.change_line, change.quantity
         ));
-        if matches!(term(license), Some(Term::Renews(date)) if date == change.effective_date) {
+        let renews_then = matches!(
+            term(license),
+            Some(Term::Renews(date) | Term::RenewsOncePaid(date)) if date == change.effective_date
+        );
+        if renews_then {
             lines.extend(self.renewal_lines(change.effective_date));
         }
         self.event(
@@ -182,7 +193,7 @@ impl Context<'_> {
                 format!("{} {summary}", self.words.not_verified_tag)
             }
         };
-        let day = berlin_day(at);
+        let day = german_day(at);
         let mut event = Event::new();
         event
             .uid(uid)
@@ -287,11 +298,6 @@ impl Context<'_> {
     }
 }
 
-/// The day in Germany of an instant: a renewal at 23:00 UTC in summer is the next day there.
-fn berlin_day(at: DateTime<Utc>) -> NaiveDate {
-    Berlin.from_utc_datetime(&at.naive_utc()).date_naive()
-}
-
 /// `-P30D`: `days` before the event's start; `PT0S` at the start.
 fn trigger(days: i64) -> String {
     if days == 0 {
@@ -313,6 +319,8 @@ pub fn uid(email: &str, shop_host: &str, kind: &str, id: &str) -> String {
 struct Words {
     calendar_name: &'static str,
     renews: &'static str,
+    renews_once_paid: &'static str,
+    unpaid: &'static str,
     ends: &'static str,
     trial_ends: &'static str,
     change: &'static str,
@@ -337,6 +345,8 @@ struct Words {
 const GERMAN: Words = Words {
     calendar_name: "FE2-Lizenzen",
     renews: "FE2-Lizenz verlängert sich",
+    renews_once_paid: "FE2-Lizenz: Verlängerung nicht bezahlt",
+    unpaid: "Zahlung offen: die Lizenz verlängert sich erst, wenn die Rechnung bezahlt ist.",
     ends: "FE2-Lizenz endet",
     trial_ends: "FE2-Testlizenz endet",
     change: "FE2-Änderung wirksam",
@@ -361,6 +371,8 @@ const GERMAN: Words = Words {
 const ENGLISH: Words = Words {
     calendar_name: "FE2 licenses",
     renews: "FE2 license renews",
+    renews_once_paid: "FE2 license: renewal not paid",
+    unpaid: "Payment outstanding: the license renews only once the invoice is paid.",
     ends: "FE2 license ends",
     trial_ends: "FE2 trial ends",
     change: "FE2 change takes effect",
@@ -392,6 +404,7 @@ fn words(language: Language) -> &'static Words {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
 
     #[test]
     fn triggers_are_whole_days_before_the_start() {
@@ -414,12 +427,12 @@ mod tests {
     fn the_day_is_the_day_in_germany() {
         let summer: DateTime<Utc> = "2027-06-30T22:30:00Z".parse().unwrap();
         assert_eq!(
-            berlin_day(summer),
+            german_day(summer),
             NaiveDate::from_ymd_opt(2027, 7, 1).unwrap()
         );
         let winter: DateTime<Utc> = "2027-01-01T00:00:00Z".parse().unwrap();
         assert_eq!(
-            berlin_day(winter),
+            german_day(winter),
             NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()
         );
     }

@@ -1,7 +1,14 @@
 //! Time comes in through a [`Clock`] so that tests and the reference shop's `--now` are exact.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Europe::Berlin;
 use std::sync::Mutex;
+
+/// The day in Germany (Europe/Berlin) of an instant: the day an invoice, a price list, a
+/// budget year and a calendar event are dated by. 31 Dec 23:30 UTC is 1 January there.
+pub fn german_day(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&Berlin).date_naive()
+}
 
 /// A source of the current time.
 pub trait Clock: Send + Sync {

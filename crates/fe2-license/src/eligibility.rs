@@ -6,10 +6,13 @@ use crate::model::{
     Catalog, Kind, License, Product, RequestedItem, Status, SwitchStatus, TicketTopic,
     FEATURE_NAVLOG, SKU_AMOBILE_PRO,
 };
+use crate::pricing;
+use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 
-/// Checks 1-4 of docs/domain.md in order: trial, not active, no paid order, legacy package.
-pub fn check_switch(license: &License) -> Result<()> {
+/// Checks 1-5 of docs/domain.md in order at `now`: trial, not active, no paid order, legacy
+/// package, renewal due (the period has ended and the shop has not moved it on: not paid).
+pub fn check_switch(license: &License, now: DateTime<Utc>) -> Result<()> {
     if license.kind == Kind::Trial {
         return Err(Error::TrialLicense);
     }
@@ -26,12 +29,15 @@ pub fn check_switch(license: &License) -> Result<()> {
             package: license.package.code.clone(),
         });
     }
-    Ok(())
+    match pricing::period_bounds(license) {
+        Some((_, end)) if now >= end => Err(Error::RenewalDue { date: end }),
+        _ => Ok(()),
+    }
 }
 
-/// `license.switch` as the shop reports it.
-pub fn switch_status(license: &License) -> SwitchStatus {
-    match check_switch(license) {
+/// `license.switch` as the shop reports it at `now`.
+pub fn switch_status(license: &License, now: DateTime<Utc>) -> SwitchStatus {
+    match check_switch(license, now) {
         Ok(()) => SwitchStatus {
             allowed: true,
             reason: None,

@@ -2,6 +2,7 @@
 //! where one exists, so that a refusal computed here, sent by the shop and received by the
 //! client is the same variant everywhere. The UI translates `code`, never `message`.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -99,6 +100,8 @@ error_codes! {
     NoPaidOrder = "no_paid_order", Refusal;
     /// Packages 1-5 change only through a support ticket.
     LegacyPackage = "legacy_package", Refusal;
+    /// The period has ended and its renewal is not paid yet.
+    RenewalDue = "renewal_due", Refusal;
     /// The SKU is not in the catalog (or has no price).
     UnknownItem = "unknown_item", Refusal;
     /// A quantity outside the product's range.
@@ -222,6 +225,13 @@ pub enum Error {
     LegacyPackage {
         /// The package code, e.g. `paket-3`.
         package: String,
+    },
+    /// The period ended at its renewal, which is not paid yet: a change now would be priced on
+    /// a period that is over (0 days left, a free upgrade).
+    #[error("the renewal of {date} is due; changes are possible once it is paid")]
+    RenewalDue {
+        /// The renewal date (the end of the period that is over).
+        date: DateTime<Utc>,
     },
 
     // --- request validation, 422 (400 for structure) ---
@@ -496,6 +506,7 @@ impl Error {
             Error::SubscriptionNotActive { .. } => ErrorCode::SubscriptionNotActive,
             Error::NoPaidOrder => ErrorCode::NoPaidOrder,
             Error::LegacyPackage { .. } => ErrorCode::LegacyPackage,
+            Error::RenewalDue { .. } => ErrorCode::RenewalDue,
             Error::UnknownItem { .. } => ErrorCode::UnknownItem,
             Error::InvalidQuantity { .. } => ErrorCode::InvalidQuantity,
             Error::NoChange => ErrorCode::NoChange,
@@ -567,6 +578,7 @@ impl Error {
             | Error::SubscriptionNotActive { .. }
             | Error::NoPaidOrder
             | Error::LegacyPackage { .. }
+            | Error::RenewalDue { .. }
             | Error::RequiresAmobilePro
             | Error::AlreadyActive
             | Error::EmailInUse
@@ -591,6 +603,7 @@ impl Error {
         match self {
             Error::SubscriptionNotActive { status } => json!({ "license_status": status }),
             Error::LegacyPackage { package } => json!({ "package": package }),
+            Error::RenewalDue { date } => json!({ "renewal_date": date }),
             Error::UnknownItem { sku } | Error::InvalidQuantity { sku } => json!({ "sku": sku }),
             Error::InvalidEmail(email) => json!({ "email": email }),
             Error::UnknownTopic(topic) => json!({ "topic": topic }),

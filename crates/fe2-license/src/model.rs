@@ -378,7 +378,7 @@ pub struct Product {
 pub struct PriceList {
     /// Its id (`2023-04-17`).
     pub id: String,
-    /// First UTC day it is in force.
+    /// First day (in Germany) it is in force.
     pub valid_from: NaiveDate,
     /// Net price per unit per billing period, by SKU.
     #[serde(
@@ -431,7 +431,13 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// The price list in force on a UTC day: the newest whose `valid_from` ≤ that day.
+    /// The price list in force at an instant: the one of its day in Germany, as the budget
+    /// year and the invoice date (docs/domain.md, Price lists).
+    pub fn price_list_at(&self, at: DateTime<Utc>) -> Option<&PriceList> {
+        self.price_list_on(crate::clock::german_day(at))
+    }
+
+    /// The price list in force on a day: the newest whose `valid_from` ≤ that day.
     pub fn price_list_on(&self, day: NaiveDate) -> Option<&PriceList> {
         self.price_lists
             .iter()

@@ -5,8 +5,8 @@ use crate::budget::Amounts;
 use crate::eligibility;
 use crate::error::{Error, Result};
 use crate::model::{
-    BillingPeriod, Catalog, ChangeKind, Item, License, NextRenewal, Quote, QuoteLine,
-    RequestedItem, ScheduledChange, SetupFee,
+    BillingPeriod, Catalog, ChangeKind, Item, License, NextRenewal, Order, OrderStatus, OrderType,
+    Quote, QuoteLine, RequestedItem, ScheduledChange, SetupFee, Status,
 };
 use crate::money::round_cents;
 use chrono::{DateTime, Months, TimeDelta, Utc};
@@ -25,9 +25,9 @@ pub fn ceil_days(delta: TimeDelta) -> i64 {
 
 /// Prices a request of new totals: eligibility first (first failure wins), then each line.
 ///
-/// Every named SKU needs a price in the list in force on the quote date's UTC day; one without
-/// a price cannot be quoted and is refused as `unknown_item` (in request order, together with
-/// the other per-item checks). A license without a current billing period (neither next payment
+/// Every named SKU needs a price in the list in force on the quote date's day in Germany; one
+/// without a price cannot be quoted and is refused as `unknown_item` (in request order, together
+/// with the other per-item checks). A license without a current billing period (neither next payment
 /// nor end date, an unknown period unit or interval 0) is refused as `internal`: the shop's data
 /// is inconsistent. Amounts that do not fit a decimal are refused as `invalid_quantity`.
 pub fn quote(
@@ -36,8 +36,8 @@ pub fn quote(
     request: &[RequestedItem],
     now: DateTime<Utc>,
 ) -> Result<Quote> {
-    eligibility::check_switch(license)?;
-    let price_list = catalog.price_list_on(now.date_naive());
+    eligibility::check_switch(license, now)?;
+    let price_list = catalog.price_list_at(now);
     let mut priced = Vec::with_capacity(request.len());
     for item in request {
         let (_, to) = eligibility::validate_item(license, catalog, item)?;
@@ -138,14 +138,45 @@ fn vat_and_gross(net: Decimal, vat_rate: Decimal) -> Option<(Decimal, Decimal)> 
     Some((vat, gross))
 }
 
-/// The current billing period `(start, end)`: end = next payment (or end date), start one
-/// calendar period before it. `None` when the license has neither date.
+/// How many billing periods a walk along a license's dates takes at most (a daily period a
+/// century long is ~37 000).
+pub const MAX_PERIODS: u32 = 100_000;
+
+/// `first` moved on by `periods` billing periods of the license; `None` for an unknown unit,
+/// interval 0, or a date out of range. Counted from `first` each time, so 29 Feb and month
+/// ends do not drift (29.02.2028 + 1 year = 28.02.2029, + 4 years = 29.02.2032).
+pub fn after_periods(
+    license: &License,
+    first: DateTime<Utc>,
+    periods: u32,
+) -> Option<DateTime<Utc>> {
+    if license.billing_interval == 0 {
+        return None;
+    }
+    let units = license.billing_interval.checked_mul(periods)?;
+    match &license.billing_period {
+        BillingPeriod::Year => first.checked_add_months(Months::new(units.checked_mul(12)?)),
+        BillingPeriod::Month => first.checked_add_months(Months::new(units)),
+        BillingPeriod::Week => first.checked_add_signed(TimeDelta::try_weeks(i64::from(units))?),
+        BillingPeriod::Day => first.checked_add_signed(TimeDelta::try_days(i64::from(units))?),
+        BillingPeriod::Unknown(_) => None,
+    }
+}
+
+/// The current billing period `(start, end)`: end = next payment (or end date); start the
+/// anniversary of the start date one period before it, else one calendar period before it.
+/// `None` when the license has neither date.
 ///
-/// Calendar arithmetic clamps to the month's last day (one year back from 29 February is
-/// 28 February). Also `None` for an unknown period unit, an interval of 0, or a start before
-/// the calendar's range.
+/// Periods run from anniversary to anniversary of `start_date` (counted from it each time), so
+/// a term bought on 29 February 2024 runs to 28 February 2025 and has 365 days. When the end
+/// is not such an anniversary, calendar arithmetic from the end stands in; it clamps to the
+/// month's last day (one year back from 29 February is 28 February). Also `None` for an
+/// unknown period unit, an interval of 0, or a start before the calendar's range.
 pub fn period_bounds(license: &License) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     let end = license.next_payment_date.or(license.end_date)?;
+    if let Some(start) = anniversary_before(license, end) {
+        return Some((start, end));
+    }
     let interval = license.billing_interval;
     if interval == 0 {
         return None;
@@ -162,10 +193,68 @@ pub fn period_bounds(license: &License) -> Option<(DateTime<Utc>, DateTime<Utc>)
     Some((start, end))
 }
 
+/// The anniversaries of the license's start date, one billing period apart, each counted from
+/// the start date.
+fn anniversaries(license: &License) -> impl Iterator<Item = DateTime<Utc>> + '_ {
+    (0..MAX_PERIODS).map_while(move |k| after_periods(license, license.start_date, k))
+}
+
+/// The anniversary of the license's start date whose next anniversary is `end`, if `end` is one.
+fn anniversary_before(license: &License, end: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let mut previous = None;
+    for date in anniversaries(license) {
+        if date >= end {
+            return previous.filter(|_| date == end);
+        }
+        previous = Some(date);
+    }
+    None
+}
+
+/// The end of the period that starts at `date`: the next anniversary of the start date when
+/// `date` is one, else one billing period on.
+fn period_end_after(license: &License, date: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let mut chain = anniversaries(license).skip_while(|d| *d < date);
+    match chain.next() {
+        Some(anniversary) if anniversary == date => chain.next(),
+        _ => after_periods(license, date, 1),
+    }
+}
+
+/// Lets paid renewals take effect, as the shop does when a renewal is paid: each renewal order
+/// that is paid (processing or completed, with a payment date) and was created on or after the
+/// next payment date starts the period there, so the next payment date moves one period on;
+/// an on-hold license whose renewal is paid is active again. A renewal order awaiting payment
+/// moves nothing. True when something changed.
+pub fn apply_paid_renewals(license: &mut License, orders: &[Order]) -> bool {
+    let mut paid: Vec<DateTime<Utc>> = orders
+        .iter()
+        .filter(|o| o.order_type == OrderType::RenewalOrder && o.date_paid.is_some())
+        .filter(|o| matches!(o.status, OrderStatus::Processing | OrderStatus::Completed))
+        .map(|o| o.date_created)
+        .collect();
+    paid.sort();
+    let mut changed = false;
+    for created in paid {
+        let Some(next) = license.next_payment_date.filter(|next| created >= *next) else {
+            continue;
+        };
+        let Some(following) = period_end_after(license, next) else {
+            break;
+        };
+        license.next_payment_date = Some(following);
+        changed = true;
+    }
+    if changed && license.status == Status::OnHold {
+        license.status = Status::Active;
+    }
+    changed
+}
+
 /// What the next renewal costs with today's quantities and scheduled changes.
 ///
 /// Quantities are those in force at the period end (scheduled changes due by then applied),
-/// priced on the list in force on the period end's UTC day. `None` (price on request) when
+/// priced on the list in force on the period end's day in Germany. `None` (price on request) when
 /// the license has no period, no list is in force then, a booked item has no price in it, or
 /// the sum does not fit a decimal.
 pub fn next_renewal(license: &License, catalog: &Catalog) -> Option<NextRenewal> {
@@ -185,7 +274,7 @@ pub fn next_renewal(license: &License, catalog: &Catalog) -> Option<NextRenewal>
 pub struct Renewal {
     /// When the new period starts.
     pub date: DateTime<Utc>,
-    /// The price list in force on the date's UTC day.
+    /// The price list in force on the date's day in Germany.
     pub price_list: String,
     /// One line per item with a quantity above 0.
     pub lines: Vec<RenewalLine>,
@@ -218,8 +307,9 @@ pub struct RenewalLine {
 }
 
 /// What a renewal on `date` costs: the quantities in force then (scheduled changes due by then
-/// applied), priced on the list in force on the date's UTC day. `None` (price on request) when
-/// no list is in force then, a booked item has no price in it, or the sum does not fit a decimal.
+/// applied), priced on the list in force on the date's day in Germany. `None` (price on request)
+/// when no list is in force then, a booked item has no price in it, or the sum does not fit a
+/// decimal.
 pub fn renewal_at(license: &License, catalog: &Catalog, date: DateTime<Utc>) -> Option<Renewal> {
     let mut at_renewal = license.clone();
     apply_due_changes(&mut at_renewal, date);
@@ -229,7 +319,7 @@ pub fn renewal_at(license: &License, catalog: &Catalog, date: DateTime<Utc>) -> 
         .filter(|c| c.effective_date <= date)
         .cloned()
         .collect();
-    let list = catalog.price_list_on(date.date_naive())?;
+    let list = catalog.price_list_at(date)?;
     let mut lines = Vec::new();
     let mut net = Decimal::ZERO;
     for item in at_renewal.items.iter().filter(|i| i.quantity > 0) {

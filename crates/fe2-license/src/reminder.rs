@@ -2,8 +2,8 @@
 //! license renews, the date and the amount of that renewal, so that a budget decision can be
 //! taken in time. Besides the expiry warnings, which are about licenses that stop.
 
-use crate::budget::renews;
-use crate::model::{Catalog, License, Status};
+use crate::budget::{renewal_awaits_payment, renews};
+use crate::model::{Catalog, License};
 use crate::pricing::{self, ceil_days};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -37,7 +37,7 @@ pub fn renewal_reminder(
     now: DateTime<Utc>,
     window_days: i64,
 ) -> Option<RenewalReminder> {
-    if license.status != Status::Active {
+    if renewal_awaits_payment(license) {
         return None;
     }
     let date = renews(license).ok()?;

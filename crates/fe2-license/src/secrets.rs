@@ -176,12 +176,31 @@ pub trait SecretStore: Send + Sync {
             "this secret store keeps no proxy credentials ({user})"
         )))
     }
+    /// The audit log's anchor kept under the entry `name` (not a secret, but out of reach of
+    /// a file edit; docs/domain.md, Audit log); `None` when there is none. A store that keeps
+    /// no anchors says so as `keychain_unavailable`.
+    fn anchor(&self, name: &str) -> Result<Option<String>> {
+        Err(no_anchors(name))
+    }
+    /// Creates or overwrites the anchor under the entry `name`.
+    fn set_anchor(&self, name: &str, text: &str) -> Result<()> {
+        let _ = text;
+        Err(no_anchors(name))
+    }
+}
+
+/// The refusal of a store that keeps no audit log anchors (a test's or the CLI's stand-in).
+fn no_anchors(name: &str) -> Error {
+    Error::KeychainUnavailable(format!(
+        "this secret store keeps no audit log anchor ({name})"
+    ))
 }
 
 /// Secrets in memory only, gone at exit (unit tests, demo mode).
 #[derive(Default)]
 pub struct MemorySecretStore {
     entries: Mutex<HashMap<String, Zeroizing<String>>>,
+    anchors: Mutex<HashMap<String, String>>,
 }
 
 impl MemorySecretStore {
@@ -232,6 +251,17 @@ impl SecretStore for MemorySecretStore {
     fn set_proxy(&self, user: &str, credential: &ProxyCredential) -> Result<()> {
         self.entries()
             .insert(user.to_string(), credential.to_json());
+        Ok(())
+    }
+
+    fn anchor(&self, name: &str) -> Result<Option<String>> {
+        let anchors = self.anchors.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(anchors.get(name).cloned())
+    }
+
+    fn set_anchor(&self, name: &str, text: &str) -> Result<()> {
+        let mut anchors = self.anchors.lock().unwrap_or_else(|p| p.into_inner());
+        anchors.insert(name.to_string(), text.to_string());
         Ok(())
     }
 }
@@ -325,6 +355,20 @@ impl SecretStore for KeychainSecretStore {
 
     fn set_proxy(&self, user: &str, credential: &ProxyCredential) -> Result<()> {
         Self::set_text(user, &credential.to_json())
+    }
+
+    fn anchor(&self, name: &str) -> Result<Option<String>> {
+        match Self::entry(name)?.get_password() {
+            Ok(text) => Ok(Some(text)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(map_keyring_error(e, name)),
+        }
+    }
+
+    fn set_anchor(&self, name: &str, text: &str) -> Result<()> {
+        Self::entry(name)?
+            .set_password(text)
+            .map_err(|e| map_keyring_error(e, name))
     }
 }
 

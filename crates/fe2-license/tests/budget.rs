@@ -34,6 +34,17 @@ fn order(id: u64, order_type: OrderType, status: OrderStatus, total: &str, date:
     }
 }
 
+/// The FAQ upgrade's switch order (worked example 1), placed on 2 July 2026.
+fn faq_upgrade_order() -> Order {
+    order(
+        10042,
+        OrderType::SwitchOrder,
+        OrderStatus::Pending,
+        "71.59",
+        "2026-07-02T12:00:00Z",
+    )
+}
+
 #[test]
 fn a_yearly_renewal_is_priced_like_the_next_renewal() {
     // The FAQ license after the upgrade: package + 30 persons, renewing 2026-01-01.
@@ -115,7 +126,7 @@ fn a_scheduled_downgrade_lowers_the_renewal_it_takes_effect_at() {
 
 #[test]
 fn the_year_is_the_day_in_germany_31_december_against_1_january() {
-    let mut lic = license(&[]);
+    let mut lic = license(&[("fe2-persons", 20)]);
     // 31 Dec 22:59 UTC is 23:59 in Berlin: still 2026.
     lic.next_payment_date = Some(at("2026-12-31T22:59:59Z"));
     assert_eq!(
@@ -131,8 +142,15 @@ fn the_year_is_the_day_in_germany_31_december_against_1_january() {
         .is_empty());
     let in_2027 = budget::license_budget(&lic, Some(&catalog_with_2027_list()), &[], 2027);
     assert_eq!(in_2027.renewals.len(), 1);
-    // The price list is chosen by the UTC day (docs/domain.md): 31 Dec, the old list.
-    assert_eq!(in_2027.renewals[0].price_list, "2023-04-17");
+    // The price list is chosen by the same day in Germany (docs/domain.md): 1 January, the
+    // new list, so a renewal is shown, counted and priced in one year.
+    assert_eq!(in_2027.renewals[0].price_list, "2027-01-01");
+    assert_eq!(in_2027.total.net, dec("950.00"));
+    // One second before, in 2026 and on the old list.
+    lic.next_payment_date = Some(at("2026-12-31T22:59:59Z"));
+    let in_2026 = budget::license_budget(&lic, Some(&catalog_with_2027_list()), &[], 2026);
+    assert_eq!(in_2026.renewals[0].price_list, "2023-04-17");
+    assert_eq!(in_2026.total.net, dec("890.00"));
     // 1 Jan 00:00 UTC is 01:00 in Berlin: 2027 as well, and the new list.
     lic.next_payment_date = Some(at("2027-01-01T00:00:00Z"));
     let in_2027 = budget::license_budget(&lic, Some(&catalog_with_2027_list()), &[], 2027);
@@ -230,14 +248,7 @@ fn licenses_that_do_not_renew_count_zero_with_the_reason() {
 fn switch_orders_of_the_year_are_already_ordered_apart_from_the_renewals() {
     let lic = license(&[("fe2-persons", 30)]);
     let orders = [
-        // The FAQ upgrade's switch order.
-        order(
-            10042,
-            OrderType::SwitchOrder,
-            OrderStatus::Pending,
-            "71.59",
-            "2026-07-02T12:00:00Z",
-        ),
+        faq_upgrade_order(),
         order(
             10043,
             OrderType::SwitchOrder,
@@ -337,4 +348,123 @@ proptest! {
         let year_total = budget::budget_year(year, &[part.clone(), part.clone()]);
         prop_assert_eq!(year_total.total.net, part.total.net * Decimal::from(2));
     }
+}
+
+#[test]
+fn renewals_and_purchases_invoiced_in_the_year_are_already_charged() {
+    // Renewed on 1 January 2026 (paid): the next payment is a year later, so no renewal
+    // of 2026 is left to count, but the year has paid for one.
+    let mut lic = license(&[("fe2-persons", 20)]);
+    lic.next_payment_date = Some(at("2027-01-01T00:00:00Z"));
+    let orders = [
+        order(
+            10001,
+            OrderType::ParentOrder,
+            OrderStatus::Completed,
+            "1059.10",
+            "2025-01-01T00:00:00Z",
+        ),
+        order(
+            10050,
+            OrderType::RenewalOrder,
+            OrderStatus::Completed,
+            "1059.10",
+            "2026-01-01T00:00:00Z",
+        ),
+        // A renewal payment that failed was not charged.
+        order(
+            10049,
+            OrderType::RenewalOrder,
+            OrderStatus::Failed,
+            "1059.10",
+            "2025-12-31T23:30:00Z",
+        ),
+        faq_upgrade_order(),
+    ];
+    let part = budget::license_budget(&lic, Some(&catalog()), &orders, 2026);
+    assert!(part.renewals.is_empty());
+    let charged: Vec<(u64, OrderType)> = part
+        .charged
+        .iter()
+        .map(|o| (o.order_id, o.order_type.clone()))
+        .collect();
+    assert_eq!(charged, [(10050, OrderType::RenewalOrder)]);
+    assert_eq!(part.charged_gross, dec("1059.10"));
+    // The switch order stays "already ordered", not "already charged".
+    let ordered: Vec<u64> = part.ordered.iter().map(|o| o.order_id).collect();
+    assert_eq!(ordered, [10042]);
+    let year = budget::budget_year(2026, &[part]);
+    assert_eq!(
+        (year.total.gross, year.charged_gross, year.ordered_gross),
+        (dec("0.00"), dec("1059.10"), dec("71.59"))
+    );
+    // The purchase of 2025 is charged in 2025.
+    let earlier = budget::license_budget(&lic, Some(&catalog()), &orders, 2025);
+    let charged: Vec<u64> = earlier.charged.iter().map(|o| o.order_id).collect();
+    assert_eq!(charged, [10001]);
+    let json = serde_json::to_value(&earlier).unwrap();
+    assert_eq!(json["charged"][0]["type"], "parent_order");
+    assert_eq!(json["charged_gross"], "1059.10");
+}
+
+#[test]
+fn an_on_hold_renewal_whose_invoice_exists_is_counted_once() {
+    // The renewal of 1 January 2026 is invoiced and not paid yet: the shop keeps the next
+    // payment date and puts the license on hold.
+    let mut lic = license(&[("fe2-persons", 20)]);
+    lic.status = Status::OnHold;
+    let invoice = order(
+        10050,
+        OrderType::RenewalOrder,
+        OrderStatus::Pending,
+        "1059.10",
+        "2026-01-01T00:00:00Z",
+    );
+    let part = budget::license_budget(&lic, Some(&catalog()), std::slice::from_ref(&invoice), 2026);
+    assert!(part.renewals.is_empty(), "{:?}", part.renewals);
+    assert_eq!(part.charged_gross, dec("1059.10"));
+    assert_eq!(part.total.gross, dec("0.00"));
+    // The renewal after it is still to come.
+    let next = budget::license_budget(&lic, Some(&catalog()), &[invoice], 2027);
+    assert_eq!(next.renewals.len(), 1);
+    assert_eq!(next.renewals[0].date, at("2027-01-01T00:00:00Z"));
+    // On hold without an invoice (suspended): the renewal counts as before.
+    let part = budget::license_budget(&lic, Some(&catalog()), &[], 2026);
+    assert_eq!(part.total.net, dec("890.00"));
+    assert!(part.charged.is_empty());
+}
+
+#[test]
+fn a_fixed_term_license_does_not_renew_at_or_after_its_end() {
+    // A fixed term until 2027-01-01 with a payment on 2026-01-01: it renews once, then ends.
+    let mut lic = license(&[("fe2-persons", 20)]);
+    lic.end_date = Some(at("2027-01-01T00:00:00Z"));
+    let in_2026 = budget::license_budget(&lic, Some(&catalog()), &[], 2026);
+    assert_eq!(in_2026.renewals.len(), 1);
+    assert_eq!(in_2026.total.net, dec("890.00"));
+    assert_eq!(in_2026.not_counted, None);
+    for year in [2027, 2028] {
+        let part = budget::license_budget(&lic, Some(&catalog()), &[], year);
+        assert!(part.renewals.is_empty(), "{year}: {:?}", part.renewals);
+        assert_eq!(
+            part.not_counted,
+            Some(NotCounted::FixedTerm {
+                ends: at("2027-01-01T00:00:00Z")
+            }),
+            "{year}"
+        );
+    }
+    // Its next payment on its end date: no renewal at all.
+    lic.end_date = Some(at("2026-01-01T00:00:00Z"));
+    assert_eq!(
+        budget::renews(&lic),
+        Err(NotCounted::FixedTerm {
+            ends: at("2026-01-01T00:00:00Z")
+        })
+    );
+    let part = budget::license_budget(&lic, Some(&catalog()), &[], 2026);
+    assert!(part.renewals.is_empty());
+    let json = serde_json::to_value(&part).unwrap();
+    assert_eq!(json["not_counted"]["reason"], "fixed_term");
+    assert_eq!(json["not_counted"]["ends"], "2026-01-01T00:00:00Z");
 }

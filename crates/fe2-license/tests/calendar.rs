@@ -230,3 +230,74 @@ fn english_texts_amounts_and_one_alarm_when_the_thresholds_are_equal() {
     assert!(description.contains("Gross: €1,059.10"), "{description}");
     assert!(description.contains("Net: €890.00"), "{description}");
 }
+
+#[test]
+fn a_fixed_term_license_ends_instead_of_renewing() {
+    // Its next payment falls on its end date: the term ends there, it does not renew.
+    let mut fixed = license(&[("fe2-persons", 20)]);
+    fixed.end_date = Some(at("2026-01-01T00:00:00Z"));
+    let accounts = [account(
+        "fix@ff-musterstadt.de",
+        fixed,
+        Verification::Verified,
+    )];
+    let text = calendar(&accounts, &Settings::default(), at("2025-10-01T09:00:00Z"));
+    let parsed = parse(&text);
+    assert_eq!(parsed.events.len(), 1, "{text}");
+    let ends = event(&parsed, "FE2-Lizenz endet: FF Musterstadt");
+    assert_eq!(value(&ends.properties, "DTSTART"), "20260101");
+    assert!(!text.contains("verlängert sich"), "{text}");
+    assert!(!value(&ends.properties, "DESCRIPTION").contains("Brutto"));
+}
+
+#[test]
+fn an_on_hold_or_pending_renewal_is_marked_unpaid_with_its_amount() {
+    let now = at("2025-10-01T09:00:00Z");
+    for (status, language, summary_starts, note) in [
+        (
+            Status::OnHold,
+            Language::De,
+            "FE2-Lizenz: Verlängerung nicht bezahlt: FF Musterstadt",
+            "Zahlung offen: die Lizenz verlängert sich erst, wenn die Rechnung bezahlt ist.",
+        ),
+        (
+            Status::Pending,
+            Language::En,
+            "FE2 license: renewal not paid: FF Musterstadt",
+            "Payment outstanding: the license renews only once the invoice is paid.",
+        ),
+    ] {
+        // The payment date has passed, the invoice is open.
+        let mut unpaid = license(&[("fe2-persons", 20)]);
+        unpaid.status = status.clone();
+        unpaid.next_payment_date = Some(at("2025-09-01T00:00:00Z"));
+        let settings = Settings {
+            language,
+            ..Settings::default()
+        };
+        let renewing = account("a@x.de", unpaid.clone(), Verification::Verified);
+        let text = calendar(std::slice::from_ref(&renewing), &settings, now);
+        assert!(!text.contains("verlängert sich:"), "{status}: {text}");
+        assert!(!text.contains("license renews:"), "{status}: {text}");
+        let parsed = parse(&text);
+        let event = event(&parsed, summary_starts);
+        assert_eq!(value(&event.properties, "DTSTART"), "20250901");
+        let description = value(&event.properties, "DESCRIPTION");
+        // Compared without blanks: the parser drops a blank where a long line was folded.
+        let squash = |text: &str| text.split_whitespace().collect::<String>();
+        assert!(
+            squash(&description).contains(&squash(note)),
+            "{description}"
+        );
+        // The amount of the open renewal stays: 890.00 net, 1059.10 gross.
+        assert!(
+            description.contains("1.059,10 €") || description.contains("€1,059.10"),
+            "{description}"
+        );
+        // The same UID as the renewal it will be once paid.
+        let mut active = renewing.clone();
+        active.license.status = Status::Active;
+        let paid = parse(&calendar(&[active], &settings, now));
+        assert_eq!(uids(&parsed), uids(&paid));
+    }
+}

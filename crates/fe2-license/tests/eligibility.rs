@@ -32,7 +32,7 @@ fn trial_license_wins_over_everything() {
     assert_eq!(err, Error::TrialLicense);
     assert_eq!(err.code(), "trial_license");
     assert_eq!(err.http_status(), 409);
-    let status = eligibility::switch_status(&lic);
+    let status = eligibility::switch_status(&lic, now());
     assert!(!status.allowed);
     assert_eq!(status.reason.as_deref(), Some("trial_license"));
 }
@@ -69,7 +69,7 @@ fn no_paid_order_before_legacy_package() {
     lic.package.legacy = true;
     assert_eq!(quote_err(&lic, persons(json!(30))), Error::NoPaidOrder);
     assert_eq!(
-        eligibility::switch_status(&lic).reason.as_deref(),
+        eligibility::switch_status(&lic, now()).reason.as_deref(),
         Some("no_paid_order")
     );
 }
@@ -88,10 +88,31 @@ fn legacy_package_is_decided_by_the_flag() {
     );
     // A package code alone does not make a license legacy.
     lic.package.legacy = false;
-    assert!(eligibility::check_switch(&lic).is_ok());
-    let status = eligibility::switch_status(&lic);
+    assert!(eligibility::check_switch(&lic, now()).is_ok());
+    let status = eligibility::switch_status(&lic, now());
     assert!(status.allowed);
     assert_eq!(status.reason, None);
+}
+
+#[test]
+fn a_due_renewal_comes_after_the_license_checks_and_before_the_items() {
+    // Active, paid, not legacy, but its next payment date (2026-01-01) has come.
+    let mut lic = license(&[("fe2-persons", 20)]);
+    let due = at("2026-01-01T00:00:00Z");
+    let request = eligibility::parse_items(&json!([{"sku": "nope", "quantity": -1}])).unwrap();
+    let err = pricing::quote(&lic, &catalog(), &request, due).unwrap_err();
+    assert_eq!(err, Error::RenewalDue { date: due });
+    let status = eligibility::switch_status(&lic, due);
+    assert_eq!(status.reason.as_deref(), Some("renewal_due"));
+    assert!(eligibility::switch_status(&lic, at("2025-12-31T23:59:59Z")).allowed);
+    // A legacy package is named first: it cannot change after the renewal either.
+    lic.package.legacy = true;
+    assert_eq!(
+        pricing::quote(&lic, &catalog(), &request, due)
+            .unwrap_err()
+            .code(),
+        "legacy_package"
+    );
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! The real OS keychain through `KeychainSecretStore`: store, read (one and many), overwrite,
-//! delete.
+//! delete, and the audit log's anchor.
 //! Needs a running, unlocked Secret Service; `scripts/test.sh` starts one (gnome-keyring in a
 //! private D-Bus session and a temporary XDG_DATA_HOME) and runs this with `--ignored`.
 
@@ -79,4 +79,16 @@ fn stores_reads_overwrites_and_deletes_a_secret_in_the_real_keychain() {
     store
         .delete(&user)
         .expect("deleting a missing entry is fine");
+
+    // The audit log's anchor: an entry of its own, none before the first write.
+    let anchor = format!("audit-log@keychain-test-{}", std::process::id());
+    assert_eq!(store.anchor(&anchor), Ok(None));
+    store
+        .set_anchor(&anchor, r#"{"lines":3,"last":"ab"}"#)
+        .expect("keep the anchor");
+    assert_eq!(
+        KeychainSecretStore::new().anchor(&anchor),
+        Ok(Some(r#"{"lines":3,"last":"ab"}"#.to_string()))
+    );
+    store.delete(&anchor).expect("delete the anchor");
 }

@@ -30,9 +30,11 @@ fn the_price_list_is_chosen_by_the_quote_date() {
     // The renewal on 2024-01-01 uses the list of 17.04.2023: 650 + 30 × 12.
     assert_eq!(q.next_renewal.unwrap().net, dec("1010.00"));
 
-    let q = pricing::quote(&lic, &catalog(), &request, at("2023-04-16T23:59:59Z")).unwrap();
+    // The list of the day in Germany (docs/domain.md): 17 April begins at 22:00 UTC the
+    // evening before (summer time), not at midnight UTC.
+    let q = pricing::quote(&lic, &catalog(), &request, at("2023-04-16T21:59:59Z")).unwrap();
     assert_eq!(q.price_list, "2023-01-13");
-    let q = pricing::quote(&lic, &catalog(), &request, at("2023-04-17T00:00:00Z")).unwrap();
+    let q = pricing::quote(&lic, &catalog(), &request, at("2023-04-16T22:00:00Z")).unwrap();
     assert_eq!(q.price_list, "2023-04-17");
     assert_eq!(q.lines[0].unit_price, dec("12.00"));
 
@@ -110,6 +112,41 @@ fn period_bounds_use_calendar_arithmetic() {
 }
 
 #[test]
+fn a_term_that_began_on_29_february_has_its_real_length() {
+    // Bought on 29 February 2024: the first term ends on 28 February 2025, 365 days later.
+    let mut lic = license(&[("fe2-persons", 20)]);
+    lic.start_date = at("2024-02-29T00:00:00Z");
+    lic.next_payment_date = Some(at("2025-02-28T00:00:00Z"));
+    assert_eq!(
+        pricing::period_bounds(&lic),
+        Some((at("2024-02-29T00:00:00Z"), at("2025-02-28T00:00:00Z")))
+    );
+    let request = [RequestedItem::new("fe2-persons", 30)];
+    let q = pricing::quote(&lic, &catalog(), &request, at("2024-08-29T12:00:00Z")).unwrap();
+    assert_eq!((q.days_remaining, q.days_in_period), (183, 365));
+    // 10 × 12.00 × 183 / 365 = 60.164… (with 366 days it was 60.00).
+    assert_eq!(q.lines[0].fee, dec("60.16"));
+    // The terms after it run from anniversary to anniversary of the start: 2025-02-28 →
+    // 2026-02-28, and 2027-02-28 → 2028-02-29 (366 days).
+    lic.next_payment_date = Some(at("2026-02-28T00:00:00Z"));
+    assert_eq!(
+        pricing::period_bounds(&lic).unwrap().0,
+        at("2025-02-28T00:00:00Z")
+    );
+    lic.next_payment_date = Some(at("2028-02-29T00:00:00Z"));
+    assert_eq!(
+        pricing::period_bounds(&lic).unwrap().0,
+        at("2027-02-28T00:00:00Z")
+    );
+    // An end that is not an anniversary of the start: one calendar period back, as before.
+    lic.next_payment_date = Some(at("2025-02-28T12:00:00Z"));
+    assert_eq!(
+        pricing::period_bounds(&lic).unwrap().0,
+        at("2024-02-28T12:00:00Z")
+    );
+}
+
+#[test]
 fn leap_year_period_has_366_days() {
     let mut lic = license(&[("fe2-persons", 20)]);
     lic.next_payment_date = Some(at("2024-07-01T00:00:00Z"));
@@ -126,19 +163,30 @@ fn leap_year_period_has_366_days() {
 }
 
 #[test]
-fn after_the_period_end_upgrades_cost_nothing() {
+fn on_or_after_the_renewal_a_quote_is_refused_while_it_is_due() {
+    // The period ends 2026-01-01; its renewal is due from then until the shop moves the next
+    // payment date on (paid). A quote then would clamp to 0 days: a free upgrade.
     let lic = license(&[("fe2-persons", 20)]);
-    let q = pricing::quote(
-        &lic,
-        &catalog(),
-        &[RequestedItem::new("fe2-persons", 30)],
-        at("2026-03-01T00:00:00Z"),
-    )
-    .unwrap();
-    assert_eq!(q.days_remaining, 0);
+    let request = [RequestedItem::new("fe2-persons", 30)];
+    for now in ["2026-01-01T00:00:00Z", "2026-03-01T00:00:00Z"] {
+        let err = pricing::quote(&lic, &catalog(), &request, at(now)).unwrap_err();
+        assert_eq!(err.code(), "renewal_due", "{now}");
+        assert_eq!(err.http_status(), 409);
+        assert_eq!(
+            err.details(),
+            serde_json::json!({ "renewal_date": "2026-01-01T00:00:00Z" })
+        );
+    }
+    // A downgrade is refused too: its effective date would be a period end already past.
+    let down = [RequestedItem::new("fe2-persons", 10)];
+    let err = pricing::quote(&lic, &catalog(), &down, at("2026-01-02T00:00:00Z")).unwrap_err();
+    assert_eq!(err.code(), "renewal_due");
+    // The last second of the period still has a day: 1 of 365.
+    let q = pricing::quote(&lic, &catalog(), &request, at("2025-12-31T23:59:59Z")).unwrap();
+    assert_eq!(q.days_remaining, 1);
     assert_eq!(q.lines[0].change, ChangeKind::Upgrade);
-    assert_eq!(q.lines[0].fee, dec("0.00"));
-    assert_eq!(q.setup_fee.gross, dec("0.00"));
+    // 10 × 12.00 × 1 / 365 = 0.33
+    assert_eq!(q.lines[0].fee, dec("0.33"));
     // Before the period start the whole period remains.
     let q = pricing::quote(
         &lic,
@@ -296,9 +344,12 @@ proptest! {
     fn quotes_obey_the_money_rules((lic, now, request) in scenario()) {
         let cat = wide_catalog();
         let Ok(q) = pricing::quote(&lic, &cat, &request, now) else {
-            // Only `no_change` may refuse a valid request on this catalog.
+            // Only `no_change` may refuse a valid request on this catalog, and `renewal_due`
+            // from the period end on.
             let err = pricing::quote(&lic, &cat, &request, now).unwrap_err();
-            prop_assert_eq!(err.code(), "no_change");
+            let due = pricing::period_bounds(&lic).is_some_and(|(_, end)| now >= end);
+            let expected = if due { "renewal_due" } else { "no_change" };
+            prop_assert_eq!(err.code(), expected);
             return Ok(());
         };
         prop_assert!(q.days_remaining >= 0 && q.days_remaining <= q.days_in_period);
@@ -328,6 +379,8 @@ proptest! {
         steps in (0u32..1000, 1u32..1000, 1u32..1000),
     ) {
         let cat = wide_catalog();
+        // From the period end on the renewal is due and nothing is quoted.
+        prop_assume!(pricing::period_bounds(&lic).is_some_and(|(_, end)| now < end));
         let (a, b, c) = (steps.0, steps.0 + steps.1, steps.0 + steps.1 + steps.2);
         let mut start = lic.clone();
         start.items.retain(|i| i.sku != sku);

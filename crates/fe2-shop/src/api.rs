@@ -258,16 +258,18 @@ async fn authenticate(state: &Shared, headers: &HeaderMap) -> ApiResult<String> 
     }
 }
 
-/// The license of an e-mail with due scheduled changes applied and derived fields filled.
+/// The license of an e-mail with paid renewals and due scheduled changes applied and derived
+/// fields filled.
 fn current_license(tx: &Connection, state: &AppState, email: &str) -> ApiResult<License> {
     let id = db::license_id_of(tx, email)?.ok_or(ApiError(Error::NotFound))?;
     let mut license = db::load_license(tx, id)?.ok_or(ApiError(Error::NotFound))?;
     let now = state.clock.now();
-    db::finish_license(&mut license, &state.catalog, now);
-    if pricing::apply_due_changes(&mut license, now) {
+    // A paid renewal starts the next period (there is no payment route: the orders say it).
+    let rolled = pricing::apply_paid_renewals(&mut license, &db::orders_of(tx, id)?);
+    if pricing::apply_due_changes(&mut license, now) || rolled {
         db::save_license(tx, &license)?;
-        db::finish_license(&mut license, &state.catalog, now);
     }
+    db::finish_license(&mut license, &state.catalog, now);
     Ok(license)
 }
 
@@ -909,7 +911,7 @@ fn purchase_gross(
     if let Some(renewal) = pricing::next_renewal(&priced_today, catalog) {
         return Ok(renewal.gross);
     }
-    let today = catalog.price_list_on(now.date_naive());
+    let today = catalog.price_list_at(now);
     let unpriced = license
         .items
         .iter()

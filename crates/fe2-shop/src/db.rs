@@ -3,14 +3,15 @@
 //! `period_start`, …) are never stored; [`finish_license`] computes them when read.
 
 use crate::error::{ApiError, ApiResult};
-use crate::fixtures::{Fixtures, LicenseFixture};
+use crate::fixtures::{Fixtures, LicenseFixture, OrderFixture};
 use chrono::{DateTime, SecondsFormat, Utc};
 use fe2_license::model::{
     package_sku, BillingPeriod, Catalog, Item, Kind, License, Order, OrderStatus, OrderType,
-    Package, ScheduledChange, Status, SwitchStatus, Ticket,
+    Package, RequestedItem, ScheduledChange, Status, SwitchStatus, Ticket,
 };
 use fe2_license::{eligibility, money, pricing, Error};
 use rusqlite::{params, Connection, OptionalExtension};
+use rust_decimal::Decimal;
 
 /// Schema steps; `PRAGMA user_version` counts how many have run. Append, never edit.
 const MIGRATIONS: &[&str] = &[
@@ -128,10 +129,13 @@ pub fn load_fixtures(
         let Some(license) = &customer.license else {
             continue;
         };
-        insert_fixture_license(&tx, &email, license, now)?;
+        let stored = insert_fixture_license(&tx, &email, license, now)?;
         for order in &customer.orders {
-            let total = money::parse(&order.total)
-                .ok_or_else(|| Error::Internal(format!("fixture order total {:?}", order.total)))?;
+            let total = match &order.total {
+                Some(text) => money::parse(text)
+                    .ok_or_else(|| Error::Internal(format!("fixture order total {text:?}")))?,
+                None => switch_total(&stored, &fixtures.catalog, order, now)?,
+            };
             tx.execute(
                 "INSERT INTO orders (license_id, type, status, total, date_created, date_paid)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -163,13 +167,47 @@ pub fn load_fixtures(
     Ok(())
 }
 
-/// Stores one fixture license with its items and scheduled changes.
+/// The gross setup fee of a fixture's switch order that leaves its total to the rules: the
+/// stored license with the switched items at their quantity before, active and paid, quoted at
+/// the order's date in the license's current period (docs/domain.md, Upgrade).
+fn switch_total(
+    license: &License,
+    catalog: &Catalog,
+    order: &OrderFixture,
+    now: DateTime<Utc>,
+) -> ApiResult<Decimal> {
+    if order.switch.is_empty() {
+        return Err(ApiError(Error::Internal(
+            "a fixture order without a total names no switch".to_string(),
+        )));
+    }
+    let mut before = license.clone();
+    before.status = Status::Active;
+    before.has_paid_order = true;
+    before.scheduled_changes.clear();
+    for line in &order.switch {
+        match before.items.iter_mut().find(|i| i.sku == line.sku) {
+            Some(item) => item.quantity = line.from,
+            None => before.items.push(bare_item(&line.sku, line.from)),
+        }
+    }
+    let request: Vec<RequestedItem> = order
+        .switch
+        .iter()
+        .map(|line| RequestedItem::new(&line.sku, line.to))
+        .collect();
+    let quote = pricing::quote(&before, catalog, &request, order.date_created.resolve(now))
+        .map_err(|e| Error::Internal(format!("fixture switch order: {e}")))?;
+    Ok(quote.setup_fee.gross)
+}
+
+/// Stores one fixture license with its items and scheduled changes; returns it as stored.
 fn insert_fixture_license(
     conn: &Connection,
     email: &str,
     license: &LicenseFixture,
     now: DateTime<Utc>,
-) -> ApiResult<()> {
+) -> ApiResult<License> {
     let package = package_of(&license.package)
         .ok_or_else(|| Error::Internal(format!("fixture package {:?}", license.package)))?;
     let mut items: Vec<Item> = license
@@ -218,7 +256,8 @@ fn insert_fixture_license(
         has_paid_order: false,
         switch: unset_switch(),
     };
-    insert_license(conn, &stored)
+    insert_license(conn, &stored)?;
+    Ok(stored)
 }
 
 /// `switch` before [`finish_license`] computes it.
@@ -512,7 +551,7 @@ pub fn load_license(conn: &Connection, id: u64) -> ApiResult<Option<License>> {
 /// Fills the derived fields from the catalog and the clock: item names and today's prices,
 /// `period_start`, the price list of the current period, and `switch`.
 pub fn finish_license(license: &mut License, catalog: &Catalog, now: DateTime<Utc>) {
-    let today = catalog.price_list_on(now.date_naive());
+    let today = catalog.price_list_at(now);
     for item in &mut license.items {
         item.name = catalog
             .product(&item.sku)
@@ -522,10 +561,10 @@ pub fn finish_license(license: &mut License, catalog: &Catalog, now: DateTime<Ut
     license.period_start = pricing::period_bounds(license).map(|(start, _)| start);
     let period_list = license
         .period_start
-        .and_then(|start| catalog.price_list_on(start.date_naive()))
+        .and_then(|start| catalog.price_list_at(start))
         .or(today);
     license.price_list = period_list.map(|l| l.id.clone()).unwrap_or_default();
-    license.switch = eligibility::switch_status(license);
+    license.switch = eligibility::switch_status(license, now);
 }
 
 /// A license's orders, oldest first.

@@ -1,5 +1,6 @@
 //! The fixtures format (an example: fixtures/demo.json): a catalog and customers with their licenses, orders and
-//! tickets. Any date may be written relative to the start clock as `{"days_from_now": N}`.
+//! tickets. Any date may be written relative to the start clock as `{"days_from_now": N}`; a
+//! switch order may then leave its total to the rules (`"switch": [{"sku", "from", "to"}]`).
 
 use chrono::{DateTime, TimeDelta, Utc};
 use fe2_license::model::Catalog;
@@ -125,13 +126,29 @@ pub struct OrderFixture {
     pub order_type: String,
     /// WooCommerce order status.
     pub status: String,
-    /// Gross total as a decimal string.
-    pub total: String,
+    /// Gross total as a decimal string; a switch order may leave it to the rules (its days in
+    /// the period depend on the start clock when its dates are relative).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<String>,
+    /// What a switch order changed; the fixture test recomputes its fee from it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub switch: Vec<SwitchLineFixture>,
     /// When it was created.
     pub date_created: FixtureDate,
     /// When it was paid.
     #[serde(default)]
     pub date_paid: Option<FixtureDate>,
+}
+
+/// One item a switch order changed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SwitchLineFixture {
+    /// The SKU.
+    pub sku: String,
+    /// The quantity before the switch.
+    pub from: u32,
+    /// The new total it ordered.
+    pub to: u32,
 }
 
 /// One support ticket.

@@ -1007,6 +1007,83 @@ async fn a_restart_on_the_same_database_keeps_its_state() {
     assert_eq!(order_count(&shop, FAQ, "switch_order").await, 1);
 }
 
+/// The worked examples with `edit` applied to their JSON.
+fn worked_examples_with(edit: impl FnOnce(&mut Value)) -> fe2_shop::Fixtures {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/worked-examples.json");
+    let mut fixtures: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    edit(&mut fixtures);
+    fe2_shop::Fixtures::from_json(&fixtures.to_string()).unwrap()
+}
+
+/// The fixture customer of an e-mail.
+fn customer<'a>(fixtures: &'a mut Value, email: &str) -> &'a mut Value {
+    fixtures["customers"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["email"] == email)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_due_renewal_refuses_changes_until_it_is_paid_then_the_period_rolls() {
+    // 10 January 2026: the FAQ license's renewal of 1 January is due, not paid yet.
+    const JANUARY: &str = "2026-01-10T12:00:00Z";
+    let shop = Shop::start(JANUARY).await;
+    let license = shop.get("/license", FAQ).await;
+    assert_eq!(
+        license.json["switch"],
+        json!({"allowed": false, "reason": "renewal_due"})
+    );
+    let preview = shop
+        .post("/license/switch/preview", FAQ, persons(json!(30)))
+        .await;
+    assert_error(&preview, 409, "renewal_due");
+    assert_eq!(preview.json["data"]["renewal_date"], "2026-01-01T00:00:00Z");
+    let switch = shop
+        .post_keyed("/license/switch", FAQ, persons(json!(30)), "due-1")
+        .await;
+    assert_error(&switch, 409, "renewal_due");
+
+    // Paid: the renewal order of 1 January is completed; the on-hold license's open renewal
+    // of 15 June 2025 is paid as well.
+    let fixtures = worked_examples_with(|f| {
+        customer(f, FAQ.0)["orders"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({
+                "type": "renewal_order", "status": "completed", "total": "1059.10",
+                "date_created": "2026-01-01T00:00:00Z", "date_paid": "2026-01-03T10:00:00Z"
+            }));
+        let on_hold = &mut customer(f, ON_HOLD.0)["orders"][1];
+        on_hold["status"] = json!("completed");
+        on_hold["date_paid"] = json!("2025-06-20T09:00:00Z");
+    });
+    let shop = Shop::start_with(JANUARY, DbLocation::Memory, Some(fixtures)).await;
+    let license = shop.get("/license", FAQ).await.json;
+    assert_eq!(license["next_payment_date"], "2027-01-01T00:00:00Z");
+    assert_eq!(license["period_start"], "2026-01-01T00:00:00Z");
+    assert_eq!(license["switch"], json!({"allowed": true, "reason": null}));
+    let preview = shop
+        .post("/license/switch/preview", FAQ, persons(json!(30)))
+        .await;
+    assert_eq!(preview.status, 200, "{}", preview.text);
+    // ceil(355.5) of 365 days: 10 × 12.00 × 356 / 365 = 117.04.
+    assert_eq!(preview.json["days_remaining"], 356);
+    assert_eq!(preview.json["days_in_period"], 365);
+    assert_eq!(preview.json["setup_fee"]["net"], "117.04");
+    // The paid renewal of an on-hold license makes it active again, with its next period.
+    let on_hold = shop.get("/license", ON_HOLD).await.json;
+    assert_eq!(on_hold["status"], "active");
+    assert_eq!(on_hold["next_payment_date"], "2026-06-15T00:00:00Z");
+    // An open renewal order moves nothing.
+    let shop = Shop::start(JANUARY).await;
+    let on_hold = shop.get("/license", ON_HOLD).await.json;
+    assert_eq!(on_hold["status"], "on-hold");
+    assert_eq!(on_hold["next_payment_date"], "2025-06-15T00:00:00Z");
+}
+
 #[tokio::test]
 async fn demo_fixtures_show_their_situations() {
     let shop = Shop::start_with(

@@ -6,7 +6,7 @@
 export const dePages = {
   'budget.heading': 'Haushaltsplanung',
   'budget.intro':
-    'Die Verlängerungen aller Lizenzen je Haushaltsjahr (Kalenderjahr) zu den Preisen der am Verlängerungstag gültigen Preisliste, vorgemerkte Änderungen eingerechnet. Bereits bestellte Erweiterungen des Jahres stehen gesondert.',
+    'Die Verlängerungen aller Lizenzen je Haushaltsjahr (Kalenderjahr) zu den Preisen der am Verlängerungstag gültigen Preisliste, vorgemerkte Änderungen eingerechnet. Bereits bestellte Erweiterungen und bereits berechnete Verlängerungen oder Käufe des Jahres stehen gesondert.',
   'budget.chooseYear': 'Haushaltsjahr',
   'budget.show': 'Anzeigen',
   'budget.print': 'Drucken',
@@ -29,7 +29,9 @@ export const dePages = {
   'budget.total': 'Summe Verlängerungen {year}',
   'budget.orderedLine': 'Bereits bestellt: Bestellung {id}',
   'budget.orderedTotal': 'Bereits bestellt {year} (brutto)',
-  'budget.ordersUnknown': 'Bestellungen nicht abrufbar: bereits Bestelltes fehlt womöglich.',
+  'budget.chargedLine': 'Bereits berechnet: {type}, Bestellung {id}',
+  'budget.chargedTotal': 'Bereits berechnet {year} (brutto)',
+  'budget.ordersUnknown': 'Bestellungen nicht abrufbar: bereits Bestelltes oder Berechnetes fehlt womöglich.',
   'budget.noData': 'Noch keine Lizenzdaten abgerufen.',
   'budget.noRenewal': 'Keine Verlängerung in {year}.',
   'budget.notVerified': 'nicht verifiziert',
@@ -37,6 +39,7 @@ export const dePages = {
   'budget.reason.trial': 'Testlizenz, endet am {date}: keine Verlängerung.',
   'budget.reason.pending_cancel': 'Gekündigt, endet am {date}: keine Verlängerung.',
   'budget.reason.not_renewing': 'Status „{status}“: keine Verlängerung.',
+  'budget.reason.fixed_term': 'Befristet bis {date}: danach keine Verlängerung.',
   'budget.reason.no_renewal_date': 'Kein Verlängerungsdatum bekannt.',
   'budget.reason.no_catalog': 'Keine Preisliste bekannt: bitte einmal mit dem Shop verbinden.',
   'budget.reason.price_on_request': 'Verlängerung am {date}: Preis auf Anfrage.',
@@ -44,7 +47,7 @@ export const dePages = {
   'budget.notAllVerified': 'Nicht alle Daten sind verifiziert oder vollständig; die betroffenen Lizenzen sind markiert.',
   'log.heading': 'Verlauf',
   'log.intro':
-    'Was über diese App und die Kommandozeile auf diesem Computer getan wurde: Konten, Angebote, Bestellungen, Anfragen, Einstellungen. Jede Zeile trägt die Prüfsumme der vorigen; eine geänderte, gelöschte oder umgestellte Zeile fällt auf.',
+    'Was über diese App und die Kommandozeile auf diesem Computer getan wurde: Konten, Angebote, Bestellungen, Anfragen, Einstellungen. Jede Zeile trägt die Prüfsumme der vorigen; eine geänderte, gelöschte oder umgestellte Zeile fällt auf, und ein Anker im Schlüsselbund sichert das Ende.',
   'log.reload': 'Neu laden',
   'log.print': 'Drucken',
   'log.loading': 'Verlauf wird geladen …',
@@ -53,6 +56,13 @@ export const dePages = {
   'log.problem.chain_broken':
     '{file}, Zeile {line}: passt nicht zur Zeile davor. Diese wurde geändert, oder Zeilen dazwischen wurden entfernt oder umgestellt.',
   'log.problem.unreadable': '{file}, Zeile {line}: kein Eintrag des Protokolls.',
+  'log.problem.tail_missing':
+    '{file}, Zeile {line}: danach fehlen {missing} Zeilen, die der Anker im Schlüsselbund zählt. Das Ende des Protokolls wurde entfernt.',
+  'log.problem.anchor_mismatch':
+    '{file}, Zeile {line}: passt nicht zum Anker im Schlüsselbund (er zählte {anchored_lines} Zeilen, vorgefunden {found_lines}). Das Ende des Protokolls wurde geändert oder entfernt.',
+  'log.problem.not_anchored':
+    '{file}, Zeile {line}: ab hier nicht durch den Anker im Schlüsselbund gedeckt (ein älteres Protokoll, ein Schlüsselbund, der nicht beschrieben werden konnte, oder außerhalb der App angefügte Zeilen).',
+  'log.anchorError': 'Der Anker im Schlüsselbund konnte nicht gelesen werden; das Ende des Protokolls ist ungeprüft:',
   'log.writeError': 'Der letzte Eintrag konnte nicht geschrieben werden:',
   'log.empty': 'Noch keine Einträge.',
   'log.time': 'Zeit',
@@ -71,6 +81,7 @@ export const dePages = {
   'log.action.settings_changed': 'Einstellungen geändert',
   'log.action.default_reference_changed': 'Standard-Bestellreferenz geändert',
   'log.action.refresh_failed': 'Aktualisierung fehlgeschlagen',
+  'log.action.anchor_mismatch': 'Protokollende passte nicht zum Anker',
   'detail.refresh': 'Diese Lizenz aktualisieren',
   'detail.notFound': 'Dieses Konto ist nicht (mehr) eingerichtet.',
   'detail.items': 'Positionen',
@@ -148,6 +159,8 @@ export const dePages = {
     'Eine Testlizenz kann nicht geändert werden. Kaufen Sie eine Lizenz mit derselben E-Mail-Adresse: die Testlizenz wird dann umgewandelt.',
   'eligibility.subscription_not_active': 'Änderungen sind nur bei einem aktiven Abonnement möglich. Aktueller Status: {status}.',
   'eligibility.onHold': 'Meist ist eine Rechnung offen. Bitte bezahlen Sie sie im Shop; danach ist die Änderung wieder möglich.',
+  'eligibility.renewal_due':
+    'Die Verlängerung vom {date} ist fällig und noch nicht bezahlt: der Zeitraum, auf den sich eine Änderung bezöge, ist vorbei. Nach der Zahlung beginnt der neue Zeitraum, dann ist die Änderung wieder möglich.',
   'eligibility.no_paid_order':
     'Für diese Lizenz ist noch keine Bestellung bezahlt. Änderungen sind möglich, sobald die erste Zahlung eingegangen ist.',
   'eligibility.legacy_package':

@@ -108,6 +108,8 @@ export const de = {
   'error.subscription_not_active': 'Das Abonnement ist nicht aktiv.',
   'error.no_paid_order': 'Es gibt noch keine bezahlte Bestellung.',
   'error.legacy_package': 'Dieses Paket kann nur über eine Anfrage geändert werden.',
+  'error.renewal_due':
+    'Die Verlängerung vom {date} ist fällig und noch nicht bezahlt. Änderungen sind wieder möglich, sobald sie bezahlt ist.',
   'error.requires_amobile_pro': 'NavLog setzt aMobile PRO voraus.',
   'error.already_active': 'NavLog ist bereits freigeschaltet.',
   'error.email_in_use': 'Für die neue Adresse gibt es bereits eine eigene Lizenz.',

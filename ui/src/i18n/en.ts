@@ -22,7 +22,7 @@ export const en = {
 
   'budget.heading': 'Budget planning',
   'budget.intro':
-    'The renewals of all licenses per budget year (calendar year) at the prices of the price list in force on the renewal day, scheduled changes included. Extensions already ordered in the year are listed apart.',
+    'The renewals of all licenses per budget year (calendar year) at the prices of the price list in force on the renewal day, scheduled changes included. Extensions already ordered and renewals or purchases already charged in the year are listed apart.',
   'budget.chooseYear': 'Budget year',
   'budget.show': 'Show',
   'budget.print': 'Print',
@@ -45,7 +45,9 @@ export const en = {
   'budget.total': 'Total renewals {year}',
   'budget.orderedLine': 'Already ordered: order {id}',
   'budget.orderedTotal': 'Already ordered {year} (gross)',
-  'budget.ordersUnknown': 'Orders not available: something already ordered may be missing.',
+  'budget.chargedLine': 'Already charged: {type}, order {id}',
+  'budget.chargedTotal': 'Already charged {year} (gross)',
+  'budget.ordersUnknown': 'Orders not available: something already ordered or charged may be missing.',
   'budget.noData': 'No license data fetched yet.',
   'budget.noRenewal': 'No renewal in {year}.',
   'budget.notVerified': 'not verified',
@@ -53,6 +55,7 @@ export const en = {
   'budget.reason.trial': 'Trial, ends on {date}: no renewal.',
   'budget.reason.pending_cancel': 'Cancelled, ends on {date}: no renewal.',
   'budget.reason.not_renewing': 'Status "{status}": no renewal.',
+  'budget.reason.fixed_term': 'Fixed term until {date}: no renewal after it.',
   'budget.reason.no_renewal_date': 'No renewal date known.',
   'budget.reason.no_catalog': 'No price list known: please connect to the shop once.',
   'budget.reason.price_on_request': 'Renewal on {date}: price on request.',
@@ -61,7 +64,7 @@ export const en = {
 
   'log.heading': 'History',
   'log.intro':
-    'What was done through this app and the command line on this computer: accounts, quotes, orders, requests, settings. Each line carries the checksum of the one before it, so a changed, deleted or reordered line is noticed.',
+    'What was done through this app and the command line on this computer: accounts, quotes, orders, requests, settings. Each line carries the checksum of the one before it, so a changed, deleted or reordered line is noticed, and an anchor in the keychain guards its end.',
   'log.reload': 'Reload',
   'log.print': 'Print',
   'log.loading': 'Loading the history …',
@@ -70,6 +73,13 @@ export const en = {
   'log.problem.chain_broken':
     '{file}, line {line}: does not follow the line before it. That one was changed, or lines between them were removed or moved.',
   'log.problem.unreadable': '{file}, line {line}: not an entry of the log.',
+  'log.problem.tail_missing':
+    '{file}, line {line}: {missing} lines that the anchor in the keychain counts are missing after it. The end of the log was removed.',
+  'log.problem.anchor_mismatch':
+    '{file}, line {line}: does not match the anchor in the keychain (it counted {anchored_lines} lines, {found_lines} were found). The end of the log was changed or removed.',
+  'log.problem.not_anchored':
+    '{file}, line {line}: from here on not covered by the anchor in the keychain (an older log, a keychain that could not be written, or lines added outside the app).',
+  'log.anchorError': 'The anchor in the keychain could not be read; the end of the log is unchecked:',
   'log.writeError': 'The last entry could not be written:',
   'log.empty': 'No entries yet.',
   'log.time': 'Time',
@@ -88,6 +98,7 @@ export const en = {
   'log.action.settings_changed': 'Settings changed',
   'log.action.default_reference_changed': 'Default order reference changed',
   'log.action.refresh_failed': 'Refresh failed',
+  'log.action.anchor_mismatch': 'Log end did not match its anchor',
 
   'refresh.button': 'Refresh',
   'refresh.running': 'Refreshing …',
@@ -220,6 +231,8 @@ export const en = {
     'A trial license cannot be changed. Buy a license with the same e-mail address: the trial is then converted.',
   'eligibility.subscription_not_active': 'Changes need an active subscription. Current status: {status}.',
   'eligibility.onHold': 'Usually an invoice is unpaid. Please pay it in the shop; changes are possible again afterwards.',
+  'eligibility.renewal_due':
+    'The renewal of {date} is due and not paid yet: the period a change would apply to is over. Once it is paid the new period begins and changes are possible again.',
   'eligibility.no_paid_order':
     'No order of this license has been paid yet. Changes are possible once the first payment has arrived.',
   'eligibility.legacy_package':
@@ -411,6 +424,7 @@ export const en = {
   'error.subscription_not_active': 'The subscription is not active.',
   'error.no_paid_order': 'No order has been paid yet.',
   'error.legacy_package': 'This package can only be changed through a request.',
+  'error.renewal_due': 'The renewal of {date} is due and not paid yet. Changes are possible again once it is paid.',
   'error.requires_amobile_pro': 'NavLog needs aMobile PRO.',
   'error.already_active': 'NavLog is already activated.',
   'error.email_in_use': 'The new address already has a license of its own.',

@@ -1,5 +1,6 @@
 // Error codes in plain words. The UI translates `code`; `message` is shown only as a detail.
 import { hasKey, t } from '../i18n/index.svelte';
+import { formatDate } from './format';
 import { ERROR_CLASSES, OFFLINE_CLASSES, type ErrorClass, type ErrorInfo } from './bindings';
 
 /**
@@ -29,6 +30,8 @@ export function errorText(e: AppError): string {
     allowed: Array.isArray(d.allowed) ? d.allowed.join(', ') : '',
     proxy: String(d.proxy ?? ''),
     issuer: String(d.issuer ?? ''),
+    // A due renewal (renewal_due) names its date.
+    date: typeof d.renewal_date === 'string' ? formatDate(d.renewal_date) : '',
   });
 }
 

@@ -5,6 +5,7 @@ use super::proxy::Route;
 use super::tls::UntrustedIssuer;
 use crate::error::{Error, Result};
 use crate::model::Quote;
+use chrono::{DateTime, Utc};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
@@ -98,6 +99,20 @@ fn error_from_code(status: u16, mut api: ApiError) -> Error {
         "no_paid_order" => Error::NoPaidOrder,
         "legacy_package" => Error::LegacyPackage {
             package: text("package"),
+        },
+        // Without a readable date the refusal still stands, under the shop's own words.
+        "renewal_due" => match api
+            .data
+            .get("renewal_date")
+            .cloned()
+            .map(serde_json::from_value::<DateTime<Utc>>)
+        {
+            Some(Ok(date)) => Error::RenewalDue { date },
+            _ => Error::Shop {
+                status,
+                code: api.code,
+                message: api.message,
+            },
         },
         "unknown_item" => Error::UnknownItem { sku: text("sku") },
         "invalid_quantity" => Error::InvalidQuantity { sku: text("sku") },
@@ -416,6 +431,9 @@ mod tests {
             },
             Error::SubscriptionNotActive {
                 status: "on-hold".into(),
+            },
+            Error::RenewalDue {
+                date: "2026-01-01T00:00:00Z".parse().unwrap(),
             },
         ];
         for error in errors {

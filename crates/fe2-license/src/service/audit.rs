@@ -23,6 +23,8 @@ pub struct AuditReport {
     pub path: String,
     /// The last append of this process that failed (the action itself happened).
     pub write_error: Option<ErrorInfo>,
+    /// Why the anchor could not be read (no keychain here): the log's end was not checked.
+    pub anchor_error: Option<ErrorInfo>,
 }
 
 /// An order as the audit log noted it when it was placed here.
@@ -58,13 +60,16 @@ impl Service {
             .collect()
     }
 
-    /// The whole audit log, checked.
+    /// The whole audit log, its chain checked and its end against the anchor. May block on
+    /// the keychain, as the appends do.
     pub fn audit_log(&self) -> Result<AuditReport> {
         let dir = self.inner.home.data_dir();
+        let (log, anchor_error) = self.inner.audit.read()?;
         Ok(AuditReport {
-            log: audit::read(dir)?,
+            log,
             path: dir.join(audit::LOG_FILE).display().to_string(),
             write_error: self.state().audit_error.clone(),
+            anchor_error: anchor_error.as_ref().map(ErrorInfo::from),
         })
     }
 

@@ -22,7 +22,8 @@ pub struct AccountBudget {
     pub verification: Verification,
     /// When the shop issued the data (else when it was fetched).
     pub as_of: Option<DateTime<Utc>>,
-    /// False when the orders could not be fetched: "already ordered" may be missing.
+    /// False when the orders could not be fetched: "already ordered" and "already charged" may
+    /// be missing.
     pub orders_known: bool,
     /// The core's figures; `None` when nothing was ever fetched.
     pub budget: Option<LicenseBudget>,

@@ -188,7 +188,9 @@ impl Service {
         let (user_settings, settings_error) = config::load_settings(&home);
         let policy = options.policy.clone().unwrap_or_else(Policy::load);
         let settings = policy.apply(&user_settings);
-        let audit = AuditWriter::new(home.data_dir(), Actor::current());
+        // Anchored where the secrets are (docs/domain.md, Audit log).
+        let audit =
+            AuditWriter::new(home.data_dir(), Actor::current()).anchored_in(secrets.clone());
         problems.extend(settings_error.as_ref().map(ErrorInfo::from));
         Ok(Self {
             inner: Arc::new(Inner {

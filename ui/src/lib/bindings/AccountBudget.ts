@@ -19,7 +19,8 @@ verification: Verification,
  */
 as_of: string | null, 
 /**
- * False when the orders could not be fetched: "already ordered" may be missing.
+ * False when the orders could not be fetched: "already ordered" and "already charged" may
+ * be missing.
  */
 orders_known: boolean, 
 /**

@@ -3,4 +3,4 @@
 /**
  * What was done.
  */
-export type AuditAction = "account_added" | "account_removed" | "quote_requested" | "order_placed" | "change_scheduled" | "scheduled_change_cancelled" | "ticket_sent" | "settings_changed" | "default_reference_changed" | "refresh_failed";
+export type AuditAction = "account_added" | "account_removed" | "quote_requested" | "order_placed" | "change_scheduled" | "scheduled_change_cancelled" | "ticket_sent" | "settings_changed" | "default_reference_changed" | "refresh_failed" | "anchor_mismatch";

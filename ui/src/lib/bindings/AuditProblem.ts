@@ -19,4 +19,40 @@ file: string,
 /**
  * The line's number.
  */
+line: number, } | { "problem": "tail_missing", 
+/**
+ * The file of the last line left.
+ */
+file: string, 
+/**
+ * The last line left.
+ */
+line: number, 
+/**
+ * How many lines the anchor counts beyond it.
+ */
+missing: number, } | { "problem": "anchor_mismatch", 
+/**
+ * The file's name.
+ */
+file: string, 
+/**
+ * The line's number.
+ */
+line: number, 
+/**
+ * The lines the anchor counted.
+ */
+anchored_lines: number, 
+/**
+ * The lines the log had.
+ */
+found_lines: number, } | { "problem": "not_anchored", 
+/**
+ * The file's name.
+ */
+file: string, 
+/**
+ * The line's number.
+ */
 line: number, };

@@ -16,10 +16,14 @@ path: string,
  */
 write_error: ErrorInfo | null, 
 /**
+ * Why the anchor could not be read (no keychain here): the log's end was not checked.
+ */
+anchor_error: ErrorInfo | null, 
+/**
  * Every readable line of every year.
  */
 entries: Array<AuditEntry>, 
 /**
- * Empty when the chain is whole.
+ * Empty when the chain is whole (and, when checked, it ends where its anchor says).
  */
 problems: Array<AuditProblem>, };

@@ -22,6 +22,11 @@ year: number,
  */
 ordered_gross: string, 
 /**
+ * Gross renewal and parent orders of the year ("bereits berechnet"), apart from the
+ * renewals still to come.
+ */
+charged_gross: string, 
+/**
  * False when some renewal of the year could not be priced: the totals are too low.
  */
 complete: boolean, 

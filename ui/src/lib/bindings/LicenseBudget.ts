@@ -36,9 +36,17 @@ not_counted: NotCounted | null,
  */
 ordered: Array<OrderedAmount>, 
 /**
+ * Renewal and parent orders created in the year: renewals and purchases already invoiced.
+ */
+charged: Array<OrderedAmount>, 
+/**
  * Gross sum of `ordered`.
  */
 ordered_gross: string, 
+/**
+ * Gross sum of `charged`.
+ */
+charged_gross: string, 
 /**
  * Net.
  */

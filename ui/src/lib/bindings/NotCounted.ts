@@ -15,7 +15,11 @@ ends: string | null, } | { "reason": "not_renewing",
 /**
  * The shop's status.
  */
-status: string, } | { "reason": "no_renewal_date" } | { "reason": "no_catalog" } | { "reason": "price_on_request", 
+status: string, } | { "reason": "fixed_term", 
+/**
+ * The end date.
+ */
+ends: string, } | { "reason": "no_renewal_date" } | { "reason": "no_catalog" } | { "reason": "price_on_request", 
 /**
  * The renewal that could not be priced.
  */

@@ -9,7 +9,7 @@ export type PriceList = {
  */
 id: string, 
 /**
- * First UTC day it is in force.
+ * First day (in Germany) it is in force.
  */
 valid_from: string, 
 /**

@@ -11,7 +11,7 @@ export type Renewal = {
  */
 date: string, 
 /**
- * The price list in force on the date's UTC day.
+ * The price list in force on the date's day in Germany.
  */
 price_list: string, 
 /**

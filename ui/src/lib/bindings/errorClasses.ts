@@ -8,6 +8,7 @@ export const ERROR_CLASSES: Record<ErrorCode, ErrorClass> = {
   subscription_not_active: "refusal",
   no_paid_order: "refusal",
   legacy_package: "refusal",
+  renewal_due: "refusal",
   unknown_item: "refusal",
   invalid_quantity: "refusal",
   no_change: "refusal",
