@@ -1,10 +1,12 @@
-; The one installer of FE2 License Manager for Windows (docs/windows.md). Built by makensis,
+; The setup program of FE2 License Manager for Windows (docs/windows.md); it installs the files
+; of files.txt. Built by makensis,
 ; on Linux by scripts/windows.sh and on Windows with the same command line:
-;   makensis -DVERSION=0.1.0 -DBIN_DIR=<folder with the .exe and WebView2Loader.dll>
+;   makensis -DVERSION=0.1.0 -DBIN_DIR=<folder with the files of installer/files.txt>
 ;            -DOUT_FILE=<installer .exe> installer/fe2-license-manager.nsi
 ; Installs the app and fe2-license.exe, per user or per machine (the CLI then on the machine's
-; PATH), German or English, silent with /S (/CurrentUser or /AllUsers, /D=<folder> last).
-; Uninstalling keeps the user's data and keychain entries.
+; PATH), German or English, silent with /S
+; (/CurrentUser or /AllUsers, /D=<folder> last). Uninstalling keeps the user's data and keychain
+; entries.
 
 Unicode true
 ; A 64-bit installer for a 64-bit program (Debian's NSIS has the amd64 stub). Where makensis has
@@ -30,7 +32,6 @@ ManifestDPIAware true
 !define PRODUCT "FE2 License Manager"
 !define PUBLISHER "FE2 License Manager"
 !define APP_EXE "fe2-license-manager.exe"
-!define CLI_EXE "fe2-license.exe"
 ; The AppUserModelID: the app's identifier in tauri.conf.json, which Windows ties toasts to.
 !define AUMID "de.fe2.license-manager"
 !define UNINSTALL_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\${PRODUCT}"
@@ -250,12 +251,48 @@ FunctionEnd
 !insertmacro EDIT_MACHINE_PATH ""
 !insertmacro EDIT_MACHINE_PATH "un."
 
+; The program's files: files.txt, the one list of them. Calls the macro ACTION with
+; each name in LIST (the file's text): the text before a #, without a carriage return, lines
+; without a name skipped. scripts/windows.sh and the Wine tests read the list the same way.
+!define /file PROGRAM_FILES "files.txt"
+!macro EACH_PROGRAM_FILE ACTION LIST
+  !searchparse /noerrors `${LIST}` `` _PF_LINE `$\n` _PF_REST
+  !ifdef _PF_LINE
+    !searchparse /noerrors `${_PF_LINE}` `` _PF_NAME `#`
+    !undef _PF_LINE
+  !endif
+  !ifdef _PF_NAME
+    !searchreplace _PF_NAME `${_PF_NAME}` `$\r` ``
+    !if `${_PF_NAME}` != ``
+      !insertmacro ${ACTION} `${_PF_NAME}`
+    !endif
+    !undef _PF_NAME
+  !endif
+  !ifdef _PF_REST
+    !define /redef _PF_NEXT `${_PF_REST}`
+    !undef _PF_REST
+    !insertmacro EACH_PROGRAM_FILE ${ACTION} `${_PF_NEXT}`
+  !endif
+!macroend
+!macro INSTALL_PROGRAM_FILE NAME
+  File "${BIN_DIR}/${NAME}"
+!macroend
+!macro REMOVE_PROGRAM_FILE NAME
+  Delete "$INSTDIR\${NAME}"
+!macroend
+
+; Appends a line to install.log in the program folder ($INSTDIR exists).
+!macro INSTALL_LOG LINE
+  FileOpen $9 "$INSTDIR\install.log" a
+  FileSeek $9 0 END
+  FileWrite $9 `${LINE}$\r$\n`
+  FileClose $9
+!macroend
+
 Section "Install"
   SetOutPath "$INSTDIR"
-  File "${BIN_DIR}/${APP_EXE}"
-  File "${BIN_DIR}/${CLI_EXE}"
-  ; The GNU build of the app loads the WebView2 loader from beside it.
-  File "${BIN_DIR}/WebView2Loader.dll"
+  ; The GNU build of the app loads WebView2Loader.dll from beside it (one of the listed files).
+  !insertmacro EACH_PROGRAM_FILE INSTALL_PROGRAM_FILE "${PROGRAM_FILES}"
   WriteUninstaller "$INSTDIR\uninstall.exe"
 
   ; Start menu, with the AppUserModelID (see CreateAppShortcut).
@@ -287,18 +324,13 @@ Section "Install"
   ; the app works as soon as the runtime arrives (IT often rolls it out separately).
   Call FindWebView2
   ${If} $WebView2Version == ""
-    FileOpen $9 "$INSTDIR\install.log" a
-    FileSeek $9 0 END
-    FileWrite $9 "WARNING: the Microsoft Edge WebView2 runtime is missing; the app's window needs it (${WEBVIEW2_URL}). fe2-license.exe works without it.$\r$\n"
-    FileClose $9
+    !insertmacro INSTALL_LOG "WARNING: the Microsoft Edge WebView2 runtime is missing; the app's window needs it (${WEBVIEW2_URL}). fe2-license.exe works without it."
     DetailPrint "WARNING: WebView2 runtime missing (${WEBVIEW2_URL})"
   ${EndIf}
 SectionEnd
 
 Section "Uninstall"
-  Delete "$INSTDIR\${APP_EXE}"
-  Delete "$INSTDIR\${CLI_EXE}"
-  Delete "$INSTDIR\WebView2Loader.dll"
+  !insertmacro EACH_PROGRAM_FILE REMOVE_PROGRAM_FILE "${PROGRAM_FILES}"
   Delete "$INSTDIR\install.log"
   Delete "$INSTDIR\uninstall.exe"
   RMDir "$INSTDIR"

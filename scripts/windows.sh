@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The Windows delivery, built and tested from Linux (docs/windows.md).
 #   scripts/windows.sh build   cross-builds fe2-license-manager.exe (production), fe2-license.exe
-#                              and a demo build of the app, and makes the installer in target/windows/
-#   scripts/windows.sh test    installs that installer into throwaway Wine prefixes and tests it
-#                              against the reference shop on loopback (builds first when needed)
+#                              and a demo build of the app, and makes the setup program in
+#                              target/windows/
+#   scripts/windows.sh installers  only the setup program, from the programs built before
+#   scripts/windows.sh test    installs that setup program into throwaway Wine prefixes and tests
+#                              it against the reference shop on loopback (builds first when needed)
 #   scripts/windows.sh lint    cargo clippy -D warnings for the Windows target (also in scripts/test.sh)
 #   scripts/windows.sh all     lint, build and test: the README's second test command (the build
 #                              and the Wine tests would take CI past an hour on 2 cores)
@@ -20,6 +22,10 @@ OUT=target/windows
 CARGO_DIR=$OUT
 VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
 INSTALLER="$OUT/FE2-License-Manager_${VERSION}_x64-setup.exe"
+# What the setup program installs: exactly the files named in installer/files.txt, copied here.
+DIST=$OUT/dist
+# The goal for the installer's size (docs/windows.md).
+INSTALLER_MAX_BYTES=$((10 * 1024 * 1024))
 
 WINDOWS_PACKAGES=(rustc-web cargo-web rust-web-src rust-web-clippy gcc-mingw-w64-x86-64
   binutils-mingw-w64-x86-64 nsis)
@@ -75,6 +81,40 @@ cmd_lint() {
     --features fe2-license-manager/demo -- -D warnings
 }
 
+# The names in installer/files.txt: text before a #, without a carriage return, not empty
+# (read the same way by the NSIS script).
+program_files() {
+  sed -e 's/\r$//' -e 's/#.*//' installer/files.txt | grep -v '^$'
+}
+
+# Where the build leaves a file of installer/files.txt.
+program_file_source() {
+  case "$1" in
+    fe2-license.exe | fe2-license-manager.exe) echo "$CARGO_DIR/$TARGET/release/$1" ;;
+    WebView2Loader.dll) webview2_loader ;;
+    *) echo "installer/files.txt names $1, which scripts/windows.sh does not build" >&2; return 1 ;;
+  esac
+}
+
+# The setup program from the programs built before, with the files of installer/files.txt,
+# copied into $DIST (docs/windows.md).
+cmd_installers() {
+  install_packages nsis
+  section "Windows: the files of installer/files.txt into $DIST"
+  rm -rf "$DIST"; mkdir -p "$DIST"
+  local name
+  while IFS= read -r name; do
+    cp "$(program_file_source "$name")" "$DIST/$name"
+  done < <(program_files)
+
+  section "Windows: setup program (makensis, installer/fe2-license-manager.nsi)"
+  makensis -V2 -DVERSION="$VERSION" -DBIN_DIR="$PWD/$DIST" -DOUT_FILE="$PWD/$INSTALLER" \
+    installer/fe2-license-manager.nsi
+  ls -l "$INSTALLER"
+  [ "$(stat -c %s "$INSTALLER")" -le "$INSTALLER_MAX_BYTES" ] \
+    || { echo "$INSTALLER is larger than $INSTALLER_MAX_BYTES bytes" >&2; exit 1; }
+}
+
 cmd_build() {
   install_packages "${WINDOWS_PACKAGES[@]}"
   build_ui
@@ -85,21 +125,15 @@ cmd_build() {
   # The custom protocol serves the embedded UI (a plain cargo build would load devUrl).
   windows_cargo build --release -p fe2-license-manager --features tauri/custom-protocol
 
-  section "Windows: installer (makensis, installer/fe2-license-manager.nsi)"
-  local dist=$OUT/dist
-  rm -rf "$dist"; mkdir -p "$dist"
-  cp "$CARGO_DIR/$TARGET/release/fe2-license.exe" "$CARGO_DIR/$TARGET/release/fe2-license-manager.exe" "$dist/"
-  cp "$(webview2_loader)" "$dist/"
-  makensis -V2 -DVERSION="$VERSION" -DBIN_DIR="$PWD/$dist" -DOUT_FILE="$PWD/$INSTALLER" \
-    installer/fe2-license-manager.nsi
+  cmd_installers
 
   section "Windows: demo build of the app (profile windows-demo: quick to build, never shipped)"
   windows_cargo build --profile windows-demo -p fe2-license-manager --features demo,tauri/custom-protocol
   mkdir -p "$OUT/demo"
-  cp "$CARGO_DIR/$TARGET/windows-demo/fe2-license-manager.exe" "$dist/WebView2Loader.dll" "$OUT/demo/"
+  cp "$CARGO_DIR/$TARGET/windows-demo/fe2-license-manager.exe" "$DIST/WebView2Loader.dll" "$OUT/demo/"
 
   section "Windows: built in $((SECONDS - started)) s"
-  ls -l "$INSTALLER" "$dist"/*.exe "$OUT/demo/fe2-license-manager.exe"
+  ls -l "$INSTALLER" "$DIST"/*.exe "$OUT/demo/fe2-license-manager.exe"
 }
 
 cmd_test() {
@@ -127,8 +161,9 @@ cmd_test() {
 
 case "${1:-}" in
   build) cmd_build ;;
+  installers) cmd_installers ;;
   test) cmd_test ;;
   lint) cmd_lint ;;
   all) cmd_lint; cmd_build; cmd_test ;;
-  *) echo "usage: scripts/windows.sh build|test|lint|all" >&2; exit 2 ;;
+  *) echo "usage: scripts/windows.sh build|installers|test|lint|all" >&2; exit 2 ;;
 esac
