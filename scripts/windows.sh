@@ -183,7 +183,7 @@ cmd_test() {
   if [ ! -f "$INSTALLER" ] || [ ! -f "$MSI" ] || [ "$INSTALLER" -nt "$MSI" ]; then
     cmd_build
   fi
-  section "Wine: the installer, the app without WebView2 and fe2-license.exe against the reference shop"
+  section "Wine: the setup program and the MSI, the app without WebView2, fe2-license.exe against the reference shop"
   # The shim DLL for Wine 8 (tests/windows/shim), the Linux reference shop, and the test crate.
   mkdir -p "$OUT/shim"
   x86_64-w64-mingw32-gcc -shared -O2 -o "$OUT/shim/bcryptprimitives.dll" \
