@@ -1,10 +1,12 @@
-; The one installer of FE2 License Manager for Windows (docs/windows.md). Built by makensis,
+; The setup program of FE2 License Manager for Windows (docs/windows.md); the MSI
+; (fe2-license-manager.wxs) installs the same files, those of files.txt. Built by makensis,
 ; on Linux by scripts/windows.sh and on Windows with the same command line:
-;   makensis -DVERSION=0.1.0 -DBIN_DIR=<folder with the .exe and WebView2Loader.dll>
+;   makensis -DVERSION=0.1.0 -DBIN_DIR=<folder with the files of installer/files.txt>
 ;            -DOUT_FILE=<installer .exe> installer/fe2-license-manager.nsi
 ; Installs the app and fe2-license.exe, per user or per machine (the CLI then on the machine's
-; PATH), German or English, silent with /S (/CurrentUser or /AllUsers, /D=<folder> last).
-; Uninstalling keeps the user's data and keychain entries.
+; PATH, in a folder only administrators may change), German or English, silent with /S
+; (/CurrentUser or /AllUsers, /D=<folder> last). Uninstalling keeps the user's data and keychain
+; entries.
 
 Unicode true
 ; A 64-bit installer for a 64-bit program (Debian's NSIS has the amd64 stub). Where makensis has
@@ -30,12 +32,13 @@ ManifestDPIAware true
 !define PRODUCT "FE2 License Manager"
 !define PUBLISHER "FE2 License Manager"
 !define APP_EXE "fe2-license-manager.exe"
-!define CLI_EXE "fe2-license.exe"
 ; The AppUserModelID: the app's identifier in tauri.conf.json, which Windows ties toasts to.
 !define AUMID "de.fe2.license-manager"
 !define UNINSTALL_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\${PRODUCT}"
 !define PRODUCT_KEY "Software\${PRODUCT}"
 !define ENV_KEY "SYSTEM\CurrentControlSet\Control\Session Manager\Environment"
+; The MSI's UpgradeCode, from its source: a per-machine install does not go beside the MSI.
+!searchparse /file "fe2-license-manager.wxs" `UpgradeCode="` MSI_UPGRADE_CODE `"`
 ; The WebView2 runtime's registration (Evergreen), per machine and per user.
 !define WEBVIEW2_GUID "{F3017226-FE2A-4295-8BDF-00C3A9A7E4C5}"
 !define WEBVIEW2_URL "https://developer.microsoft.com/microsoft-edge/webview2/"
@@ -94,6 +97,10 @@ LangString NoWebView2 ${LANG_GERMAN} "Auf diesem Computer fehlt die Laufzeitumge
 LangString NoWebView2 ${LANG_ENGLISH} "The Microsoft Edge WebView2 runtime is missing on this computer; without it the FE2 License Manager window cannot appear.$\r$\n$\r$\nInstall the $\"WebView2 Runtime$\" (Evergreen) from$\r$\n${WEBVIEW2_URL}$\r$\nor ask your IT department to. The command line fe2-license.exe works without WebView2.$\r$\n$\r$\nInstall anyway?"
 LangString PathNotChanged ${LANG_GERMAN} "Der PATH des Computers konnte nicht gelesen oder geschrieben werden; fe2-license.exe liegt in $INSTDIR."
 LangString PathNotChanged ${LANG_ENGLISH} "The machine's PATH could not be read or written; fe2-license.exe is in $INSTDIR."
+LangString MsiInstalled ${LANG_GERMAN} "Die FE2 Lizenzverwaltung ist bereits als MSI-Paket für alle Benutzer installiert ($0). Aktualisieren Sie sie mit dem neueren MSI-Paket oder deinstallieren Sie es zuerst: msiexec /x $0"
+LangString MsiInstalled ${LANG_ENGLISH} "FE2 License Manager is already installed for all users as an MSI package ($0). Update it with the newer MSI package or uninstall that first: msiexec /x $0"
+LangString FolderNotProtected ${LANG_GERMAN} "Die Rechte des Programmordners $INSTDIR konnten nicht gesetzt werden (install.log dort nennt den Grund). Ohne sie könnten Benutzer dort Programme ablegen, die über den PATH des Computers gestartet werden; die Installation wird abgebrochen."
+LangString FolderNotProtected ${LANG_ENGLISH} "The permissions of the program folder $INSTDIR could not be set (install.log there says why). Without them users could put programs there that start through the machine's PATH; the installation stops."
 
 Var WebView2Version
 
@@ -250,12 +257,92 @@ FunctionEnd
 !insertmacro EDIT_MACHINE_PATH ""
 !insertmacro EDIT_MACHINE_PATH "un."
 
+; The program's files: files.txt, the list the MSI is made from too. Calls the macro ACTION with
+; each name in LIST (the file's text): the text before a #, without a carriage return, lines
+; without a name skipped. scripts/windows.sh and the Wine tests read the list the same way.
+!define /file PROGRAM_FILES "files.txt"
+!macro EACH_PROGRAM_FILE ACTION LIST
+  !searchparse /noerrors `${LIST}` `` _PF_LINE `$\n` _PF_REST
+  !ifdef _PF_LINE
+    !searchparse /noerrors `${_PF_LINE}` `` _PF_NAME `#`
+    !undef _PF_LINE
+  !endif
+  !ifdef _PF_NAME
+    !searchreplace _PF_NAME `${_PF_NAME}` `$\r` ``
+    !if `${_PF_NAME}` != ``
+      !insertmacro ${ACTION} `${_PF_NAME}`
+    !endif
+    !undef _PF_NAME
+  !endif
+  !ifdef _PF_REST
+    !define /redef _PF_NEXT `${_PF_REST}`
+    !undef _PF_REST
+    !insertmacro EACH_PROGRAM_FILE ${ACTION} `${_PF_NEXT}`
+  !endif
+!macroend
+!macro INSTALL_PROGRAM_FILE NAME
+  File "${BIN_DIR}/${NAME}"
+!macroend
+!macro REMOVE_PROGRAM_FILE NAME
+  Delete "$INSTDIR\${NAME}"
+!macroend
+
+; Appends a line to install.log in the program folder ($INSTDIR exists).
+!macro INSTALL_LOG LINE
+  FileOpen $9 "$INSTDIR\install.log" a
+  FileSeek $9 0 END
+  FileWrite $9 `${LINE}$\r$\n`
+  FileClose $9
+!macroend
+
+; One MSI and one setup program per machine would mean two entries in Programs and Features, the
+; folder twice on the PATH and two uninstallers deleting the same files.
+Function RefuseBesideMsi
+  System::Call 'msi::MsiEnumRelatedProductsW(w "${MSI_UPGRADE_CODE}", i 0, i 0, w .r0) i .r1'
+  ${If} $1 == 0
+    MessageBox MB_OK|MB_ICONSTOP "$(MsiInstalled)" /SD IDOK
+    Abort "$(MsiInstalled)"
+  ${EndIf}
+FunctionEnd
+
+; Runs icacls with $0 (its arguments after the folder), logs the command, its exit code and
+; output to install.log, and leaves the exit code in $1 ("error" when it could not start).
+Function RunIcacls
+  nsExec::ExecToStack '"$SYSDIR\icacls.exe" "$INSTDIR" $0'
+  Pop $1
+  Pop $2
+  !insertmacro INSTALL_LOG 'ACL: icacls "$INSTDIR" $0: exit code $1 $2'
+FunctionEnd
+
+; A per-machine program folder is on the machine PATH, so users must not be able to write to it.
+; Outside Program Files (/D=C:\FE2) it would inherit the drive's permissions, under which users
+; may create files in new folders, and a folder a user made before belongs to that user. So:
+; owner Administrators; SYSTEM and Administrators full control, Users read and execute, nothing
+; inherited. Well-known SIDs, so that it works in every language of Windows. Without these
+; permissions the install stops before anything goes on the PATH.
+Function ProtectProgramFolder
+  StrCpy $0 "/setowner *S-1-5-32-544"
+  Call RunIcacls
+  ${If} $1 == 0
+    StrCpy $0 "/inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F *S-1-5-32-545:(OI)(CI)RX"
+    Call RunIcacls
+  ${EndIf}
+  ${If} $1 != 0
+    MessageBox MB_OK|MB_ICONSTOP "$(FolderNotProtected)" /SD IDOK
+    Abort "$(FolderNotProtected)"
+  ${EndIf}
+FunctionEnd
+
 Section "Install"
+  ${If} $MultiUser.InstallMode == "AllUsers"
+    Call RefuseBesideMsi
+  ${EndIf}
   SetOutPath "$INSTDIR"
-  File "${BIN_DIR}/${APP_EXE}"
-  File "${BIN_DIR}/${CLI_EXE}"
-  ; The GNU build of the app loads the WebView2 loader from beside it.
-  File "${BIN_DIR}/WebView2Loader.dll"
+  ${If} $MultiUser.InstallMode == "AllUsers"
+    Call ProtectProgramFolder
+  ${EndIf}
+  ; The GNU build of the app loads WebView2Loader.dll from beside it (one of the listed files).
+  !insertmacro EACH_PROGRAM_FILE INSTALL_PROGRAM_FILE "${PROGRAM_FILES}"
   WriteUninstaller "$INSTDIR\uninstall.exe"
 
   ; Start menu, with the AppUserModelID (see CreateAppShortcut).
@@ -287,18 +374,13 @@ Section "Install"
   ; the app works as soon as the runtime arrives (IT often rolls it out separately).
   Call FindWebView2
   ${If} $WebView2Version == ""
-    FileOpen $9 "$INSTDIR\install.log" a
-    FileSeek $9 0 END
-    FileWrite $9 "WARNING: the Microsoft Edge WebView2 runtime is missing; the app's window needs it (${WEBVIEW2_URL}). fe2-license.exe works without it.$\r$\n"
-    FileClose $9
+    !insertmacro INSTALL_LOG "WARNING: the Microsoft Edge WebView2 runtime is missing; the app's window needs it (${WEBVIEW2_URL}). fe2-license.exe works without it."
     DetailPrint "WARNING: WebView2 runtime missing (${WEBVIEW2_URL})"
   ${EndIf}
 SectionEnd
 
 Section "Uninstall"
-  Delete "$INSTDIR\${APP_EXE}"
-  Delete "$INSTDIR\${CLI_EXE}"
-  Delete "$INSTDIR\WebView2Loader.dll"
+  !insertmacro EACH_PROGRAM_FILE REMOVE_PROGRAM_FILE "${PROGRAM_FILES}"
   Delete "$INSTDIR\install.log"
   Delete "$INSTDIR\uninstall.exe"
   RMDir "$INSTDIR"

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # The Windows delivery, built and tested from Linux (docs/windows.md).
 #   scripts/windows.sh build   cross-builds fe2-license-manager.exe (production), fe2-license.exe
-#                              and a demo build of the app, and makes the installer in target/windows/
-#   scripts/windows.sh test    installs that installer into throwaway Wine prefixes and tests it
-#                              against the reference shop on loopback (builds first when needed)
+#                              and a demo build of the app, and makes both installers (NSIS setup
+#                              program and MSI) in target/windows/
+#   scripts/windows.sh installers  only the installers, from the programs built before
+#   scripts/windows.sh msi VERSION FOLDER OUT.msi  an MSI of the files of installer/files.txt in
+#                              FOLDER (the Wine tests build an older version with it)
+#   scripts/windows.sh test    installs those installers into throwaway Wine prefixes and tests
+#                              them against the reference shop on loopback (builds first when needed)
 #   scripts/windows.sh lint    cargo clippy -D warnings for the Windows target (also in scripts/test.sh)
 #   scripts/windows.sh all     lint, build and test: the README's second test command (the build
 #                              and the Wine tests would take CI past an hour on 2 cores)
@@ -20,9 +24,16 @@ OUT=target/windows
 CARGO_DIR=$OUT
 VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
 INSTALLER="$OUT/FE2-License-Manager_${VERSION}_x64-setup.exe"
+MSI="$OUT/FE2-License-Manager_${VERSION}_x64.msi"
+# What both installers install: exactly the files named in installer/files.txt, copied here.
+DIST=$OUT/dist
+# The goal for each installer's size (docs/windows.md).
+INSTALLER_MAX_BYTES=$((10 * 1024 * 1024))
 
 WINDOWS_PACKAGES=(rustc-web cargo-web rust-web-src rust-web-clippy gcc-mingw-w64-x86-64
   binutils-mingw-w64-x86-64 nsis)
+# wixl builds the MSI; msitools' msibuild adds what wixl cannot (scripts/wixl-extras.py).
+MSI_PACKAGES=(wixl msitools)
 WINE_PACKAGES=(wine wine64 xvfb xauth xdotool x11-utils)
 
 install_packages() {
@@ -75,8 +86,77 @@ cmd_lint() {
     --features fe2-license-manager/demo -- -D warnings
 }
 
+# The names in installer/files.txt: text before a #, without a carriage return, not empty
+# (read the same way by the NSIS script and the Wine tests).
+program_files() {
+  sed -e 's/\r$//' -e 's/#.*//' installer/files.txt | grep -v '^$'
+}
+
+# Where the build leaves a file of installer/files.txt.
+program_file_source() {
+  case "$1" in
+    fe2-license.exe | fe2-license-manager.exe) echo "$CARGO_DIR/$TARGET/release/$1" ;;
+    WebView2Loader.dll) webview2_loader ;;
+    *) echo "installer/files.txt names $1, which scripts/windows.sh does not build" >&2; return 1 ;;
+  esac
+}
+
+# An MSI of VERSION from the files of installer/files.txt in FOLDER, written to OUT. wixl takes
+# what it can of installer/fe2-license-manager.wxs; the Environment and ShortcutProperty elements
+# go in as tables afterwards (scripts/wixl-extras.py). The file components are harvested from
+# the list, as heat harvests the folder on Windows (docs/windows.md).
+build_msi() {
+  local version=$1 folder=$2 out=$3 work query
+  work=$(mktemp -d)
+  # wixl takes sources relative to the folder it runs in only.
+  ln -s "$(realpath "$folder")" "$work/bin"
+  cp src-tauri/icons/icon.ico "$work/icon.ico"
+  wixl -E -D Version="$version" -D IconFile=icon.ico installer/fe2-license-manager.wxs \
+    > "$work/product.wxs"
+  python3 scripts/wixl-extras.py "$work/product.wxs" "$work/for-wixl.wxs" "$work/extras.sql"
+  program_files | sed 's|^|bin/|' | (cd "$work" && wixl-heat --prefix bin/ --win64 \
+    --directory-ref INSTALLDIR --component-group ProgramFiles --var var.BinDir) > "$work/files.wxs"
+  (cd "$work" && wixl -a x64 -D Win64=yes -D BinDir=bin -o product.msi for-wixl.wxs files.wxs)
+  while IFS= read -r query; do
+    msibuild "$work/product.msi" -q "$query"
+  done < "$work/extras.sql"
+  mv "$work/product.msi" "$out"
+  rm -rf "$work"
+}
+
+cmd_msi() {
+  [ $# -eq 3 ] || { echo "usage: scripts/windows.sh msi VERSION FOLDER OUT.msi" >&2; exit 2; }
+  install_packages "${MSI_PACKAGES[@]}"
+  build_msi "$@"
+}
+
+# Both installers from the programs built before, with the same files: those of
+# installer/files.txt, copied into $DIST (docs/windows.md).
+cmd_installers() {
+  install_packages nsis "${MSI_PACKAGES[@]}"
+  section "Windows: the files of installer/files.txt into $DIST"
+  rm -rf "$DIST"; mkdir -p "$DIST"
+  local name
+  while IFS= read -r name; do
+    cp "$(program_file_source "$name")" "$DIST/$name"
+  done < <(program_files)
+
+  section "Windows: setup program (makensis, installer/fe2-license-manager.nsi)"
+  makensis -V2 -DVERSION="$VERSION" -DBIN_DIR="$PWD/$DIST" -DOUT_FILE="$PWD/$INSTALLER" \
+    installer/fe2-license-manager.nsi
+  section "Windows: MSI (wixl, installer/fe2-license-manager.wxs)"
+  build_msi "$VERSION" "$DIST" "$MSI"
+
+  ls -l "$INSTALLER" "$MSI"
+  local file
+  for file in "$INSTALLER" "$MSI"; do
+    [ "$(stat -c %s "$file")" -le "$INSTALLER_MAX_BYTES" ] \
+      || { echo "$file is larger than $INSTALLER_MAX_BYTES bytes" >&2; exit 1; }
+  done
+}
+
 cmd_build() {
-  install_packages "${WINDOWS_PACKAGES[@]}"
+  install_packages "${WINDOWS_PACKAGES[@]}" "${MSI_PACKAGES[@]}"
   build_ui
   local started=$SECONDS
   section "Windows: fe2-license.exe (release)"
@@ -85,27 +165,25 @@ cmd_build() {
   # The custom protocol serves the embedded UI (a plain cargo build would load devUrl).
   windows_cargo build --release -p fe2-license-manager --features tauri/custom-protocol
 
-  section "Windows: installer (makensis, installer/fe2-license-manager.nsi)"
-  local dist=$OUT/dist
-  rm -rf "$dist"; mkdir -p "$dist"
-  cp "$CARGO_DIR/$TARGET/release/fe2-license.exe" "$CARGO_DIR/$TARGET/release/fe2-license-manager.exe" "$dist/"
-  cp "$(webview2_loader)" "$dist/"
-  makensis -V2 -DVERSION="$VERSION" -DBIN_DIR="$PWD/$dist" -DOUT_FILE="$PWD/$INSTALLER" \
-    installer/fe2-license-manager.nsi
+  cmd_installers
 
   section "Windows: demo build of the app (profile windows-demo: quick to build, never shipped)"
   windows_cargo build --profile windows-demo -p fe2-license-manager --features demo,tauri/custom-protocol
   mkdir -p "$OUT/demo"
-  cp "$CARGO_DIR/$TARGET/windows-demo/fe2-license-manager.exe" "$dist/WebView2Loader.dll" "$OUT/demo/"
+  cp "$CARGO_DIR/$TARGET/windows-demo/fe2-license-manager.exe" "$DIST/WebView2Loader.dll" "$OUT/demo/"
 
   section "Windows: built in $((SECONDS - started)) s"
-  ls -l "$INSTALLER" "$dist"/*.exe "$OUT/demo/fe2-license-manager.exe"
+  ls -l "$INSTALLER" "$MSI" "$DIST"/*.exe "$OUT/demo/fe2-license-manager.exe"
 }
 
 cmd_test() {
-  install_packages "${WINDOWS_PACKAGES[@]}" "${WINE_PACKAGES[@]}"
-  [ -f "$INSTALLER" ] || cmd_build
-  section "Wine: the installer, the app without WebView2 and fe2-license.exe against the reference shop"
+  install_packages "${WINDOWS_PACKAGES[@]}" "${MSI_PACKAGES[@]}" "${WINE_PACKAGES[@]}"
+  # The MSI is made after the setup program: an older one is from another build (target/windows
+  # may be shared between work trees).
+  if [ ! -f "$INSTALLER" ] || [ ! -f "$MSI" ] || [ "$INSTALLER" -nt "$MSI" ]; then
+    cmd_build
+  fi
+  section "Wine: the setup program and the MSI, the app without WebView2, fe2-license.exe against the reference shop"
   # The shim DLL for Wine 8 (tests/windows/shim), the Linux reference shop, and the test crate.
   mkdir -p "$OUT/shim"
   x86_64-w64-mingw32-gcc -shared -O2 -o "$OUT/shim/bcryptprimitives.dll" \
@@ -113,7 +191,8 @@ cmd_test() {
   cargo build -p fe2-shop --locked
   cargo test -p fe2-windows-tests --locked --no-run
   local log; log=$(mktemp)
-  FE2_WINDOWS_INSTALLER="$PWD/$INSTALLER" FE2_WINE_SHIM="$PWD/$OUT/shim/bcryptprimitives.dll" \
+  FE2_WINDOWS_INSTALLER="$PWD/$INSTALLER" FE2_WINDOWS_MSI="$PWD/$MSI" FE2_WINDOWS_DIST="$PWD/$DIST" \
+    FE2_WINE_SHIM="$PWD/$OUT/shim/bcryptprimitives.dll" \
     FE2_SHOP_BIN="$PWD/target/debug/fe2-shop" \
     xvfb-run -a -s "-screen 0 1280x800x24" \
     cargo test -p fe2-windows-tests --locked -- --ignored --test-threads=1 2>&1 | tee "$log"
@@ -127,8 +206,10 @@ cmd_test() {
 
 case "${1:-}" in
   build) cmd_build ;;
+  installers) cmd_installers ;;
+  msi) shift; cmd_msi "$@" ;;
   test) cmd_test ;;
   lint) cmd_lint ;;
   all) cmd_lint; cmd_build; cmd_test ;;
-  *) echo "usage: scripts/windows.sh build|test|lint|all" >&2; exit 2 ;;
+  *) echo "usage: scripts/windows.sh build|installers|msi|test|lint|all" >&2; exit 2 ;;
 esac

@@ -1,8 +1,9 @@
 //! The harness of the Windows tests (docs/windows.md): a throwaway Wine prefix, Windows
 //! programs started in it with a deadline, the reference shop (the Linux binary) on loopback,
 //! and the secret scan over the prefix. scripts/windows.sh test sets the environment:
-//! `FE2_WINDOWS_INSTALLER` (the installer), `FE2_WINE_SHIM` (the ProcessPrng shim for Wine 8),
-//! `FE2_SHOP_BIN` (the Linux `fe2-shop`).
+//! `FE2_WINDOWS_INSTALLER` (the setup program), `FE2_WINDOWS_MSI` (the MSI),
+//! `FE2_WINDOWS_DIST` (the folder of the files both install), `FE2_WINE_SHIM` (the ProcessPrng
+//! shim for Wine 8), `FE2_SHOP_BIN` (the Linux `fe2-shop`).
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -19,6 +20,23 @@ pub const WINE: &str = "/usr/lib/wine/wine64";
 pub const WINESERVER: &str = "/usr/lib/wine/wineserver";
 /// How long one Windows program may run before the test calls it hung.
 pub const DEADLINE: Duration = Duration::from_secs(120);
+
+/// The product name: the Uninstall display name of both installers, the keychain service.
+pub const PRODUCT: &str = "FE2 License Manager";
+/// The setup program's Uninstall entry, below HKCU or HKLM.
+pub const UNINSTALL_KEY: &str =
+    "Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\FE2 License Manager";
+/// Every program's Uninstall entries, in the 64-bit and the 32-bit view of HKLM.
+pub const MACHINE_UNINSTALL_KEYS: [&str; 2] = [
+    "HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall",
+    "HKLM\\Software\\Wow6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall",
+];
+/// The machine-wide environment.
+pub const ENV_KEY: &str = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Environment";
+/// Wine keeps the Credential Manager's entries here, one key per target name.
+pub const CREDENTIALS_KEY: &str = "HKCU\\Software\\Wine\\Credential Manager";
+/// The per-machine program folder both installers choose by default.
+pub const MACHINE_FOLDER: &str = "C:\\Program Files\\FE2 License Manager";
 
 /// A path named by an environment variable that scripts/windows.sh sets.
 pub fn env_path(name: &str) -> PathBuf {
@@ -125,6 +143,28 @@ impl Wine {
         self.run(&["cmd", "/c", line], env, "")
     }
 
+    /// `CLI account add` for `email` of `fixtures` at `shop`, the password on standard input.
+    pub fn add_account(
+        &self,
+        cli: &str,
+        env: &[(&str, &str)],
+        shop: &Shop,
+        fixtures: &Path,
+        email: &str,
+    ) -> Run {
+        let args = [
+            cli,
+            "account",
+            "add",
+            "--shop-url",
+            &shop.url,
+            "--email",
+            email,
+            "--password-stdin",
+        ];
+        self.run(&args, env, &format!("{}\n", password_of(fixtures, email)))
+    }
+
     /// Waits until every process of the prefix has ended (an uninstaller runs from a copy).
     pub fn wait_idle(&self) {
         let status = Command::new(WINESERVER)
@@ -133,6 +173,92 @@ impl Wine {
             .status()
             .expect("wineserver -w");
         assert!(status.success(), "wineserver -w: {status}");
+    }
+
+    /// Copies the setup program into the prefix and runs it silently with `options`.
+    pub fn setup(&self, options: &str) -> Run {
+        self.setup_with(options, &[])
+    }
+
+    /// [`Wine::setup`] with more environment for the setup program and what it starts.
+    pub fn setup_with(&self, options: &str, env: &[(&str, &str)]) -> Run {
+        let installer = env_path("FE2_WINDOWS_INSTALLER");
+        std::fs::copy(&installer, self.unix_path("C:\\fe2-setup.exe")).expect("copy the installer");
+        let run = self.run_cmd(&format!("C:\\fe2-setup.exe /S {options}"), env);
+        self.wait_idle();
+        run
+    }
+
+    /// Runs the setup program's uninstaller silently (it runs from a copy of itself: wait for
+    /// the prefix).
+    pub fn uninstall_setup(&self, folder: &str, mode: &str) -> Run {
+        let run = self.run(&[&format!("{folder}\\uninstall.exe"), mode, "/S"], &[], "");
+        self.wait_idle();
+        run
+    }
+
+    /// Runs `msiexec ARGS` (quoted as on a Windows command line) and returns its exit code.
+    /// From a batch file: cmd hands the line over as written, and Linux would see only the low
+    /// byte of the exit code (1603 reads 67), `%errorlevel%` all of it.
+    pub fn msiexec(&self, args: &str) -> i32 {
+        let batch = "C:\\fe2-msiexec.cmd";
+        let script = format!("@echo off\r\nmsiexec {args}\r\necho exit=%errorlevel%\r\n");
+        std::fs::write(self.unix_path(batch), script).expect("write the batch file");
+        let run = self.run(&["cmd", "/c", batch], &[], "");
+        self.wait_idle();
+        run.stdout
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("exit="))
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("msiexec {args}: no exit code in {run:?}"))
+    }
+
+    /// The machine-wide PATH as the registry holds it.
+    pub fn machine_path(&self) -> String {
+        let run = self.run(&["reg", "query", ENV_KEY, "/v", "Path"], &[], "");
+        assert_eq!(run.code, 0, "{run:?}");
+        run.stdout
+            .lines()
+            .find_map(|l| {
+                let l = l.trim();
+                l.strip_prefix("Path    REG_EXPAND_SZ    ")
+                    .or_else(|| l.strip_prefix("Path    REG_SZ    "))
+            })
+            .unwrap_or_else(|| panic!("no Path in {}", run.stdout))
+            .to_string()
+    }
+
+    /// Sets the machine-wide PATH (REG_EXPAND_SZ, as Windows keeps it).
+    pub fn set_machine_path(&self, path: &str) {
+        let run = self.run(
+            &[
+                "reg",
+                "add",
+                ENV_KEY,
+                "/v",
+                "Path",
+                "/t",
+                "REG_EXPAND_SZ",
+                "/d",
+                path,
+                "/f",
+            ],
+            &[],
+            "",
+        );
+        assert_eq!(run.code, 0, "{run:?}");
+        self.wait_idle();
+    }
+
+    /// The machine's Uninstall entries (both registry views) whose DisplayName is [`PRODUCT`]:
+    /// each key with its values by name.
+    pub fn machine_uninstall_entries(&self) -> Vec<RegKey> {
+        MACHINE_UNINSTALL_KEYS
+            .iter()
+            .filter_map(|key| self.reg_query(key))
+            .flat_map(|text| reg_keys(&text))
+            .filter(|key| key.value("DisplayName") == Some(PRODUCT))
+            .collect()
     }
 
     /// `reg query KEY /s` as text, or `None` when the key does not exist.
@@ -234,6 +360,78 @@ impl Collected {
     }
 }
 
+/// A registry key as `reg query /s` prints it: its path and its values.
+#[derive(Debug)]
+pub struct RegKey {
+    /// The key's full path (`HKEY_LOCAL_MACHINE\…`).
+    pub path: String,
+    /// (name, type, data) of each value.
+    pub values: Vec<(String, String, String)>,
+}
+
+impl RegKey {
+    /// The data of the value `name`.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, _, data)| data.as_str())
+    }
+}
+
+/// The keys and values of `reg query … /s` output: a key's path starts a line, its values
+/// follow indented as `name    TYPE    data`.
+pub fn reg_keys(text: &str) -> Vec<RegKey> {
+    let mut keys: Vec<RegKey> = Vec::new();
+    for line in text.lines() {
+        if line.starts_with("HKEY_") {
+            keys.push(RegKey {
+                path: line.trim().to_string(),
+                values: Vec::new(),
+            });
+        } else if let (Some(key), Some(value)) = (keys.last_mut(), line.strip_prefix("    ")) {
+            let mut parts = value.splitn(3, "    ");
+            if let (Some(name), Some(kind)) = (parts.next(), parts.next()) {
+                let data = parts.next().unwrap_or_default();
+                key.values
+                    .push((name.to_string(), kind.to_string(), data.to_string()));
+            }
+        }
+    }
+    keys
+}
+
+/// The names in installer/files.txt, the files both installers install: the text before a #,
+/// without a carriage return, lines without a name skipped (as makensis and
+/// scripts/windows.sh read it).
+pub fn program_files() -> Vec<String> {
+    let list = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../installer/files.txt");
+    std::fs::read_to_string(&list)
+        .expect("installer/files.txt")
+        .lines()
+        .map(|line| line.trim_end_matches('\r'))
+        .map(|line| line.split('#').next().unwrap_or_default())
+        .filter(|name| !name.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every file directly in `dir`, by name, with its content.
+pub fn folder_files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
+        .map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            (
+                name,
+                std::fs::read(entry.path()).expect("read an installed file"),
+            )
+        })
+        .collect()
+}
+
 /// The reference shop (the Linux `fe2-shop`) on loopback; killed when dropped.
 pub struct Shop {
     child: Child,
@@ -288,6 +486,26 @@ impl Drop for Shop {
 /// The demo fixtures of the reference shop.
 pub fn demo_fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/fe2-shop/fixtures/demo.json")
+}
+
+/// The application password of `email` in `fixtures`.
+pub fn password_of(fixtures: &Path, email: &str) -> String {
+    credentials(fixtures)
+        .into_iter()
+        .find(|(e, _)| e == email)
+        .map(|(_, p)| p)
+        .unwrap_or_else(|| panic!("{email} is not in the fixtures"))
+}
+
+/// The Credential Manager target of an account, named as the Linux keychain entry: the user
+/// `<e-mail>@<host:port>` and the service `FE2 License Manager` (keyring's `user.service`).
+pub fn credential_target(email: &str, shop: &Shop) -> String {
+    format!("{email}@{}.{PRODUCT}", shop.addr)
+}
+
+/// `text` as UTF-16LE bytes, as Windows stores its strings.
+pub fn utf16(text: &str) -> Vec<u8> {
+    text.encode_utf16().flat_map(u16::to_le_bytes).collect()
 }
 
 /// Every customer's e-mail and application password in `fixtures`.

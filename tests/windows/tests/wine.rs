@@ -7,54 +7,18 @@ use fe2_windows_tests::*;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-const PRODUCT: &str = "FE2 License Manager";
-const UNINSTALL_KEY: &str =
-    "Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\FE2 License Manager";
-const ENV_KEY: &str = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Environment";
-/// Wine keeps the Credential Manager's entries here, one key per target name.
-const CREDENTIALS_KEY: &str = "HKCU\\Software\\Wine\\Credential Manager";
 /// Demo accounts (crates/fe2-shop/fixtures/demo.json): 183 days left (OK), pending-cancel with
 /// 15 days (WARNING), a trial with 7 days (CRITICAL).
 const OK_EMAIL: &str = "leitstelle@ff-musterstadt.de";
 const WARN_EMAIL: &str = "kuendigung@ff-seedorf.de";
 const CRIT_EMAIL: &str = "test@ff-neustadt.de";
 
-/// Copies the installer into the prefix and runs it silently with `options`.
-fn install(wine: &Wine, options: &str) -> Run {
-    let installer = env_path("FE2_WINDOWS_INSTALLER");
-    std::fs::copy(&installer, wine.unix_path("C:\\fe2-setup.exe")).expect("copy the installer");
-    let run = wine.run_cmd(&format!("C:\\fe2-setup.exe /S {options}"), &[]);
-    wine.wait_idle();
-    run
-}
-
-/// Runs the uninstaller silently (it runs from a copy of itself: wait for the prefix).
-fn uninstall(wine: &Wine, folder: &str, mode: &str) -> Run {
-    let run = wine.run(&[&format!("{folder}\\uninstall.exe"), mode, "/S"], &[], "");
-    wine.wait_idle();
-    run
-}
-
-fn password_of(fixtures: &Path, email: &str) -> String {
-    credentials(fixtures)
-        .into_iter()
-        .find(|(e, _)| e == email)
-        .map(|(_, p)| p)
-        .unwrap_or_else(|| panic!("{email} is not in the fixtures"))
-}
-
-/// The Credential Manager target of an account, named as the Linux keychain entry: the user
-/// `<e-mail>@<host:port>` and the service `FE2 License Manager` (keyring's `user.service`).
-fn credential_target(email: &str, shop: &Shop) -> String {
-    format!("{email}@{}.{PRODUCT}", shop.addr)
-}
-
 #[test]
 #[ignore = "wine: run by scripts/windows.sh test"]
 fn per_user_install_runs_the_cli_end_to_end_and_uninstall_keeps_user_data() {
     let wine = Wine::boot();
     let folder = "C:\\Program Files\\FE2 Lizenz Test";
-    let installed = install(&wine, &format!("/CurrentUser /D={folder}"));
+    let installed = wine.setup(&format!("/CurrentUser /D={folder}"));
     assert_eq!(installed.code, 0, "install: {installed:?}");
 
     // Files where /D= put them, despite the spaces.
@@ -70,6 +34,8 @@ fn per_user_install_runs_the_cli_end_to_end_and_uninstall_keeps_user_data() {
     // Wine has no WebView2: the silent install installed everything and logged a warning.
     let log = std::fs::read_to_string(wine.unix_path(&format!("{folder}\\install.log"))).unwrap();
     assert!(log.contains("WARNING") && log.contains("WebView2"), "{log}");
+    // A per-user folder keeps its permissions: only per-machine installs set them.
+    assert!(!log.contains("ACL:"), "{log}");
     // The start-menu shortcut of this user, to the app.
     let programs = wine.prefix().join("drive_c/users");
     let shortcut = wine
@@ -118,18 +84,12 @@ fn per_user_install_runs_the_cli_end_to_end_and_uninstall_keeps_user_data() {
     assert!(empty.stdout.starts_with("FE2 LICENSE UNKNOWN"), "{empty:?}");
 
     let add = |email: &str| {
-        let password = password_of(&fixtures, email);
-        let run = cli(
-            &[
-                "account",
-                "add",
-                "--shop-url",
-                &shop.url,
-                "--email",
-                email,
-                "--password-stdin",
-            ],
-            &format!("{password}\n"),
+        let run = wine.add_account(
+            &cli_exe,
+            &[("FE2_LICENSE_HOME", home)],
+            &shop,
+            &fixtures,
+            email,
         );
         assert_eq!(run.code, 0, "add {email}: {run:?}");
         run
@@ -241,7 +201,7 @@ fn per_user_install_runs_the_cli_end_to_end_and_uninstall_keeps_user_data() {
     assert!(searched > 100, "only {searched} files searched");
 
     // Uninstall: the program is gone, the user's data and credentials stay.
-    let uninstalled = uninstall(&wine, folder, "/CurrentUser");
+    let uninstalled = wine.uninstall_setup(folder, "/CurrentUser");
     assert_eq!(uninstalled.code, 0, "{uninstalled:?}");
     assert!(
         !wine.unix_path(folder).exists(),
@@ -261,10 +221,10 @@ fn per_user_install_runs_the_cli_end_to_end_and_uninstall_keeps_user_data() {
 #[ignore = "wine: run by scripts/windows.sh test"]
 fn per_machine_install_puts_the_cli_on_the_machine_path_and_uninstall_takes_it_off() {
     let wine = Wine::boot();
-    let path_before = machine_path(&wine);
-    let installed = install(&wine, "/AllUsers");
+    let path_before = wine.machine_path();
+    let installed = wine.setup("/AllUsers");
     assert_eq!(installed.code, 0, "{installed:?}");
-    let folder = "C:\\Program Files\\FE2 License Manager";
+    let folder = MACHINE_FOLDER;
     assert!(wine
         .unix_path(&format!("{folder}\\fe2-license.exe"))
         .is_file());
@@ -276,22 +236,28 @@ fn per_machine_install_puts_the_cli_on_the_machine_path_and_uninstall_takes_it_o
         "{entry}"
     );
     assert!(wine.reg_query(&format!("HKCU\\{UNINSTALL_KEY}")).is_none());
+    // Per machine the folder gets its own permissions, in Program Files too (docs/windows.md).
+    let log = std::fs::read_to_string(wine.unix_path(&format!("{folder}\\install.log"))).unwrap();
+    assert!(
+        log.contains(&format!("ACL: icacls \"{folder}\" /inheritance:r")),
+        "{log}"
+    );
     assert!(wine
         .unix_path(&format!(
             "C:\\ProgramData\\Microsoft\\Windows\\Start Menu\\Programs\\{PRODUCT}.lnk"
         ))
         .is_file());
     // The machine's PATH gained exactly the folder, and a new console finds the CLI by name.
-    assert_eq!(machine_path(&wine), format!("{path_before};{folder}"));
+    assert_eq!(wine.machine_path(), format!("{path_before};{folder}"));
     let version = wine.run(&["cmd", "/c", "fe2-license", "--version"], &[], "");
     assert_eq!(version.code, 0, "{version:?}");
     assert!(version.stdout.contains("fe2-license"), "{version:?}");
 
-    let uninstalled = uninstall(&wine, folder, "/AllUsers");
+    let uninstalled = wine.uninstall_setup(folder, "/AllUsers");
     assert_eq!(uninstalled.code, 0, "{uninstalled:?}");
     assert!(!wine.unix_path(folder).exists());
     assert!(wine.reg_query(&format!("HKLM\\{UNINSTALL_KEY}")).is_none());
-    assert_eq!(machine_path(&wine), path_before, "the PATH is restored");
+    assert_eq!(wine.machine_path(), path_before, "the PATH is restored");
 }
 
 #[test]
@@ -299,7 +265,7 @@ fn per_machine_install_puts_the_cli_on_the_machine_path_and_uninstall_takes_it_o
 fn the_app_without_webview2_says_so_in_a_message_box_and_its_log_and_exits_non_zero() {
     let wine = Wine::boot();
     let folder = "C:\\FE2";
-    assert_eq!(install(&wine, &format!("/CurrentUser /D={folder}")).code, 0);
+    assert_eq!(wine.setup(&format!("/CurrentUser /D={folder}")).code, 0);
     let home = "C:\\App Home";
     let mut child = wine
         .command(
@@ -335,22 +301,6 @@ fn the_app_without_webview2_says_so_in_a_message_box_and_its_log_and_exits_non_z
     let run = finish(child, "", Duration::from_secs(30), "the app");
     assert_eq!(run.code, 3, "{run:?}");
     assert!(!run.stderr.contains("panicked"), "{run:?}");
-}
-
-/// The machine-wide PATH as the registry holds it.
-fn machine_path(wine: &Wine) -> String {
-    let run = wine.run(&["reg", "query", ENV_KEY, "/v", "Path"], &[], "");
-    assert_eq!(run.code, 0, "{run:?}");
-    run.stdout
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Path    REG_EXPAND_SZ    "))
-        .or_else(|| {
-            run.stdout
-                .lines()
-                .find_map(|l| l.trim().strip_prefix("Path    REG_SZ    "))
-        })
-        .unwrap_or_else(|| panic!("no Path in {}", run.stdout))
-        .to_string()
 }
 
 /// The X window whose name is `name`, once it exists.
@@ -395,8 +345,4 @@ fn unwrap_reg_lines(bytes: &[u8]) -> Vec<u8> {
         }
     }
     joined.into_bytes()
-}
-
-fn utf16(text: &str) -> Vec<u8> {
-    text.encode_utf16().flat_map(u16::to_le_bytes).collect()
 }
