@@ -55,7 +55,15 @@ fn registry_policies_beat_the_settings_of_the_installed_cli() {
     };
     for email in [OK_EMAIL, WARN_EMAIL] {
         let add = cli(
-            &["account", "add", "--shop-url", &shop.url, "--email", email, "--password-stdin"],
+            &[
+                "account",
+                "add",
+                "--shop-url",
+                &shop.url,
+                "--email",
+                email,
+                "--password-stdin",
+            ],
             &format!("{}\n", password_of(email)),
         );
         assert_eq!(add.code, 0, "add {email}: {add:?}");
