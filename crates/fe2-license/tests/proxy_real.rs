@@ -96,15 +96,6 @@ impl TestCa {
     }
 }
 
-/// Makes the client trust exactly these CAs (Linux: rustls-native-certs reads `SSL_CERT_FILE`
-/// instead of the system's store when it is set).
-fn trust(dir: &Path, cas: &[&TestCa]) {
-    let file = dir.join(format!("trusted-{}.pem", cas.len()));
-    let pem: String = cas.iter().map(|ca| ca.cert.pem()).collect();
-    std::fs::write(&file, pem).expect("CA file");
-    std::env::set_var("SSL_CERT_FILE", &file);
-}
-
 // --- servers ---
 
 /// An HTTPS front of the reference shop: TLS with a certificate for [`SHOP_HOST`], the
@@ -388,32 +379,70 @@ fn explicit(url: &str) -> ProxyChoice {
     ProxyChoice::parse(url).expect("proxy URL")
 }
 
-/// The shop plain and behind an HTTPS front with its own CA.
+/// The variables of this process a test may set; cleared after each test.
+const TEST_VARIABLES: [&str; 7] = [
+    "SSL_CERT_FILE",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
+/// One test's world: its turn (tests run one at a time), the shop plain and behind an HTTPS
+/// front with its own CA, which clients built meanwhile trust. Dropped: the variables cleared.
 struct Shops {
     shop: fe2_shop::RunningShop,
     shop_ca: TestCa,
     https_url: String,
     https_port: u16,
+    certs: tempfile::TempDir,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl Shops {
+    /// Makes clients built from now on trust exactly these CAs (Linux: rustls-native-certs
+    /// reads `SSL_CERT_FILE` instead of the system's store when it is set).
+    fn trust(&self, cas: &[&TestCa]) {
+        let file = self.certs.path().join(format!("trusted-{}.pem", cas.len()));
+        let pem: String = cas.iter().map(|ca| ca.cert.pem()).collect();
+        std::fs::write(&file, pem).expect("CA file");
+        std::env::set_var("SSL_CERT_FILE", &file);
+    }
+}
+
+impl Drop for Shops {
+    fn drop(&mut self) {
+        for name in TEST_VARIABLES {
+            std::env::remove_var(name);
+        }
+    }
 }
 
 async fn shops() -> Shops {
+    let turn = SERIAL.lock().await;
+    for name in TEST_VARIABLES {
+        std::env::remove_var(name);
+    }
     let shop = demo_shop().await;
     let shop_ca = TestCa::new("FE2 Test Shop CA");
     let https_port = https_front(shop.addr, &shop_ca).await;
-    Shops {
+    let shops = Shops {
         https_url: format!("https://{SHOP_HOST}:{https_port}"),
         https_port,
         shop,
         shop_ca,
-    }
+        certs: tempfile::tempdir().expect("dir"),
+        _turn: turn,
+    };
+    shops.trust(&[&shops.shop_ca]);
+    shops
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_and_plain_http_go_through_squid() {
-    let _serial = SERIAL.lock().await;
     let shops = shops().await;
-    let certs = tempfile::tempdir().expect("dir");
-    trust(certs.path(), &[&shops.shop_ca]);
     let squid = Squid::start(Login::Open);
     let home = tempfile::tempdir().expect("home");
     let service = service_with(home.path(), memory_store(), explicit(&squid.url()));
@@ -454,15 +483,11 @@ async fn connect_and_plain_http_go_through_squid() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    std::env::remove_var("SSL_CERT_FILE");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proxy_login_is_asked_for_then_taken_from_the_secret_store() {
-    let _serial = SERIAL.lock().await;
     let shops = shops().await;
-    let certs = tempfile::tempdir().expect("dir");
-    trust(certs.path(), &[&shops.shop_ca]);
     let squid = Squid::start(Login::Basic);
     let home = tempfile::tempdir().expect("home");
     let secrets = Arc::new(MemorySecretStore::new());
@@ -536,13 +561,12 @@ async fn a_proxy_login_is_asked_for_then_taken_from_the_secret_store() {
     let view = next_run.refresh(BASIS_EMAIL).await.expect("view");
     assert_eq!(view.last_error.expect("error").code, "proxy_auth_required");
     assert!(view.offline);
-    std::env::remove_var("SSL_CERT_FILE");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proxy_that_does_not_answer_is_named() {
-    let _serial = SERIAL.lock().await;
-    let shop = demo_shop().await;
+    let shops = shops().await;
+    let shop = &shops.shop;
     let closed = format!("http://127.0.0.1:{}", free_port());
     let home = tempfile::tempdir().expect("home");
     for proxy in [closed.as_str(), "http://proxy.invalid:3128"] {
@@ -565,21 +589,8 @@ async fn a_proxy_that_does_not_answer_is_named() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_environments_proxy_is_reported_and_used() {
-    let _serial = SERIAL.lock().await;
     let shops = shops().await;
-    let certs = tempfile::tempdir().expect("dir");
-    trust(certs.path(), &[&shops.shop_ca]);
     let squid = Squid::start(Login::Open);
-    for name in [
-        "HTTPS_PROXY",
-        "https_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        "NO_PROXY",
-        "no_proxy",
-    ] {
-        std::env::remove_var(name);
-    }
     std::env::set_var("https_proxy", squid.url());
     let home = tempfile::tempdir().expect("home");
     let service = service_with(home.path(), memory_store(), ProxyChoice::System);
@@ -621,21 +632,15 @@ async fn the_environments_proxy_is_reported_and_used() {
         .await
         .expect_err("direct");
     assert_eq!(error.code(), "unreachable", "{error}");
-    for name in ["https_proxy", "NO_PROXY", "SSL_CERT_FILE"] {
-        std::env::remove_var(name);
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tls_inspecting_proxy_is_refused_until_its_ca_is_trusted() {
-    let _serial = SERIAL.lock().await;
     let shops = shops().await;
     let proxy_ca = Arc::new(TestCa::new("Stadt Musterstadt Proxy CA"));
     let front = SocketAddr::from(([127, 0, 0, 1], shops.https_port));
     let port = intercepting_proxy(proxy_ca.clone(), front, &shops.shop_ca).await;
     let proxy = format!("http://127.0.0.1:{port}");
-    let certs = tempfile::tempdir().expect("dir");
-    trust(certs.path(), &[&shops.shop_ca]);
     let home = tempfile::tempdir().expect("home");
 
     let service = service_with(home.path(), memory_store(), explicit(&proxy));
@@ -658,13 +663,12 @@ async fn a_tls_inspecting_proxy_is_refused_until_its_ca_is_trusted() {
     );
 
     // IT puts the proxy's root certificate into the store: the same request succeeds.
-    trust(certs.path(), &[&shops.shop_ca, &proxy_ca]);
+    shops.trust(&[&shops.shop_ca, &proxy_ca]);
     let service = service_with(home.path(), memory_store(), explicit(&proxy));
     service
         .add_account(&shops.https_url, BASIS_EMAIL, BASIS_PASSWORD)
         .await
         .expect("through the trusted inspecting proxy");
-    std::env::remove_var("SSL_CERT_FILE");
 }
 
 /// The evidence for docs/proxy.md, NTLM and Negotiate: the client speaks Basic only. A proxy
@@ -673,10 +677,7 @@ async fn a_tls_inspecting_proxy_is_refused_until_its_ca_is_trusted() {
 /// login.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ntlm_proxy_takes_the_basic_login_only_when_it_offers_basic_too() {
-    let _serial = SERIAL.lock().await;
     let shops = shops().await;
-    let certs = tempfile::tempdir().expect("dir");
-    trust(certs.path(), &[&shops.shop_ca]);
     let login = ProxyCredential {
         username: PROXY_USER.into(),
         password: PROXY_PASSWORD.into(),
@@ -704,5 +705,4 @@ async fn an_ntlm_proxy_takes_the_basic_login_only_when_it_offers_basic_too() {
             (other, _) => panic!("NTLM + Basic {works}: {other:?}"),
         }
     }
-    std::env::remove_var("SSL_CERT_FILE");
 }
