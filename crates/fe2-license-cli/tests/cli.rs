@@ -115,49 +115,6 @@ fn every_command_has_help_with_an_example() {
 }
 
 #[test]
-fn check_writes_its_output_file_atomically_without_bom() {
-    let home = tempfile::tempdir().unwrap();
-    let file = home.path().join("collector").join("fe2_license.prom");
-    let out = run(
-        home.path(),
-        &[
-            "check",
-            "--format",
-            "prometheus",
-            "--output",
-            file.to_str().unwrap(),
-        ],
-        "",
-    );
-    assert_eq!((out.code, out.stdout.as_str()), (0, ""));
-    let written = std::fs::read(&file).unwrap();
-    // No account, no series (prometheus-client writes no family without samples); the
-    // alerting rules' absent() catches that. With accounts: tests/shop.rs.
-    assert_eq!(written, b"");
-    let names: Vec<_> = std::fs::read_dir(file.parent().unwrap())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(names.len(), 1, "temp file left behind: {names:?}");
-}
-
-#[test]
-fn an_empty_home_has_an_unchanged_empty_log() {
-    let home = tempfile::tempdir().unwrap();
-    let verify = run(home.path(), &["log", "--verify"], "");
-    assert_eq!(verify.code, 0, "{}", verify.stderr);
-    assert!(
-        verify.stdout.starts_with("Protokoll unverändert (0)"),
-        "{}",
-        verify.stdout
-    );
-    let table = run(home.path(), &["log"], "");
-    assert_eq!(table.stdout, "noch keine Einträge\n");
-    let refused = run(home.path(), &["log", "--verify", "--format", "json"], "");
-    assert_eq!(refused.code, 1, "{}", refused.stderr);
-}
-
-#[test]
 fn proxy_show_names_the_proxy_and_why_and_a_bad_proxy_is_refused_before_the_password() {
     let home = tempfile::tempdir().unwrap();
     let shown = cli(home.path())
@@ -214,4 +171,47 @@ fn proxy_show_names_the_proxy_and_why_and_a_bad_proxy_is_refused_before_the_pass
         assert!(out.stderr.contains(code), "{}", out.stderr);
         assert!(!out.stderr.contains("Geheim99"), "{}", out.stderr);
     }
+}
+
+#[test]
+fn check_writes_its_output_file_atomically_without_bom() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("collector").join("fe2_license.prom");
+    let out = run(
+        home.path(),
+        &[
+            "check",
+            "--format",
+            "prometheus",
+            "--output",
+            file.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""));
+    let written = std::fs::read(&file).unwrap();
+    // No account, no series (prometheus-client writes no family without samples); the
+    // alerting rules' absent() catches that. With accounts: tests/shop.rs.
+    assert_eq!(written, b"");
+    let names: Vec<_> = std::fs::read_dir(file.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "temp file left behind: {names:?}");
+}
+
+#[test]
+fn an_empty_home_has_an_unchanged_empty_log() {
+    let home = tempfile::tempdir().unwrap();
+    let verify = run(home.path(), &["log", "--verify"], "");
+    assert_eq!(verify.code, 0, "{}", verify.stderr);
+    assert!(
+        verify.stdout.starts_with("Protokoll unverändert (0)"),
+        "{}",
+        verify.stdout
+    );
+    let table = run(home.path(), &["log"], "");
+    assert_eq!(table.stdout, "noch keine Einträge\n");
+    let refused = run(home.path(), &["log", "--verify", "--format", "json"], "");
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
 }
