@@ -199,8 +199,17 @@ struct Squid {
 }
 
 impl Squid {
+    /// Starts squid, open or with the Basic login ([`PROXY_USER`], [`PROXY_PASSWORD`]).
+    fn start(basic_login: bool) -> Self {
+        Self::start_with(if basic_login {
+            Login::Basic
+        } else {
+            Login::Open
+        })
+    }
+
     /// Starts squid; every request needs the `login` (unless open).
-    fn start(login: Login) -> Self {
+    fn start_with(login: Login) -> Self {
         let squid = ["/usr/sbin/squid", "/usr/bin/squid"]
             .into_iter()
             .map(PathBuf::from)
@@ -390,29 +399,59 @@ const TEST_VARIABLES: [&str; 7] = [
     "no_proxy",
 ];
 
-/// One test's world: its turn (tests run one at a time), the shop plain and behind an HTTPS
-/// front with its own CA, which clients built meanwhile trust. Dropped: the variables cleared.
+/// Makes clients built from now on trust exactly these CAs (Linux: rustls-native-certs reads
+/// `SSL_CERT_FILE` instead of the system's store when it is set).
+fn trust(dir: &Path, cas: &[&TestCa]) {
+    let file = dir.join(format!("trusted-{}.pem", cas.len()));
+    let pem: String = cas.iter().map(|ca| ca.cert.pem()).collect();
+    std::fs::write(&file, pem).expect("CA file");
+    std::env::set_var("SSL_CERT_FILE", &file);
+}
+
+/// The shop plain and behind an HTTPS front with its own CA.
 struct Shops {
     shop: fe2_shop::RunningShop,
     shop_ca: TestCa,
     https_url: String,
     https_port: u16,
+}
+
+async fn shops() -> Shops {
+    let shop = demo_shop().await;
+    let shop_ca = TestCa::new("FE2 Test Shop CA");
+    let https_port = https_front(shop.addr, &shop_ca).await;
+    Shops {
+        https_url: format!("https://{SHOP_HOST}:{https_port}"),
+        https_port,
+        shop,
+        shop_ca,
+    }
+}
+
+/// One test's world: its turn (tests run one at a time), the [`Shops`], whose CA clients built
+/// meanwhile trust. Dropped (also after a failed assertion): the variables cleared.
+struct World {
+    shops: Shops,
     certs: tempfile::TempDir,
     _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
-impl Shops {
-    /// Makes clients built from now on trust exactly these CAs (Linux: rustls-native-certs
-    /// reads `SSL_CERT_FILE` instead of the system's store when it is set).
+impl World {
+    /// Makes clients built from now on trust exactly these CAs.
     fn trust(&self, cas: &[&TestCa]) {
-        let file = self.certs.path().join(format!("trusted-{}.pem", cas.len()));
-        let pem: String = cas.iter().map(|ca| ca.cert.pem()).collect();
-        std::fs::write(&file, pem).expect("CA file");
-        std::env::set_var("SSL_CERT_FILE", &file);
+        trust(self.certs.path(), cas);
     }
 }
 
-impl Drop for Shops {
+impl std::ops::Deref for World {
+    type Target = Shops;
+
+    fn deref(&self) -> &Shops {
+        &self.shops
+    }
+}
+
+impl Drop for World {
     fn drop(&mut self) {
         for name in TEST_VARIABLES {
             std::env::remove_var(name);
@@ -420,30 +459,24 @@ impl Drop for Shops {
     }
 }
 
-async fn shops() -> Shops {
+async fn world() -> World {
     let turn = SERIAL.lock().await;
     for name in TEST_VARIABLES {
         std::env::remove_var(name);
     }
-    let shop = demo_shop().await;
-    let shop_ca = TestCa::new("FE2 Test Shop CA");
-    let https_port = https_front(shop.addr, &shop_ca).await;
-    let shops = Shops {
-        https_url: format!("https://{SHOP_HOST}:{https_port}"),
-        https_port,
-        shop,
-        shop_ca,
+    let world = World {
+        shops: shops().await,
         certs: tempfile::tempdir().expect("dir"),
         _turn: turn,
     };
-    shops.trust(&[&shops.shop_ca]);
-    shops
+    world.trust(&[&world.shop_ca]);
+    world
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_and_plain_http_go_through_squid() {
-    let shops = shops().await;
-    let squid = Squid::start(Login::Open);
+    let shops = world().await;
+    let squid = Squid::start(false);
     let home = tempfile::tempdir().expect("home");
     let service = service_with(home.path(), memory_store(), explicit(&squid.url()));
 
@@ -487,8 +520,8 @@ async fn connect_and_plain_http_go_through_squid() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proxy_login_is_asked_for_then_taken_from_the_secret_store() {
-    let shops = shops().await;
-    let squid = Squid::start(Login::Basic);
+    let shops = world().await;
+    let squid = Squid::start(true);
     let home = tempfile::tempdir().expect("home");
     let secrets = Arc::new(MemorySecretStore::new());
     let service = service_with(home.path(), secrets.clone(), explicit(&squid.url()));
@@ -565,7 +598,7 @@ async fn a_proxy_login_is_asked_for_then_taken_from_the_secret_store() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proxy_that_does_not_answer_is_named() {
-    let shops = shops().await;
+    let shops = world().await;
     let shop = &shops.shop;
     let closed = format!("http://127.0.0.1:{}", free_port());
     let home = tempfile::tempdir().expect("home");
@@ -589,8 +622,8 @@ async fn a_proxy_that_does_not_answer_is_named() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_environments_proxy_is_reported_and_used() {
-    let shops = shops().await;
-    let squid = Squid::start(Login::Open);
+    let shops = world().await;
+    let squid = Squid::start(false);
     std::env::set_var("https_proxy", squid.url());
     let home = tempfile::tempdir().expect("home");
     let service = service_with(home.path(), memory_store(), ProxyChoice::System);
@@ -636,7 +669,7 @@ async fn the_environments_proxy_is_reported_and_used() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tls_inspecting_proxy_is_refused_until_its_ca_is_trusted() {
-    let shops = shops().await;
+    let shops = world().await;
     let proxy_ca = Arc::new(TestCa::new("Stadt Musterstadt Proxy CA"));
     let front = SocketAddr::from(([127, 0, 0, 1], shops.https_port));
     let port = intercepting_proxy(proxy_ca.clone(), front, &shops.shop_ca).await;
@@ -677,13 +710,13 @@ async fn a_tls_inspecting_proxy_is_refused_until_its_ca_is_trusted() {
 /// login.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ntlm_proxy_takes_the_basic_login_only_when_it_offers_basic_too() {
-    let shops = shops().await;
+    let shops = world().await;
     let login = ProxyCredential {
         username: PROXY_USER.into(),
         password: PROXY_PASSWORD.into(),
     };
     for (offered, works) in [(Login::NtlmOnly, false), (Login::NtlmAndBasic, true)] {
-        let squid = Squid::start(offered);
+        let squid = Squid::start_with(offered);
         let home = tempfile::tempdir().expect("home");
         let secrets = Arc::new(MemorySecretStore::new());
         let service = service_with(home.path(), secrets, explicit(&squid.url()));
