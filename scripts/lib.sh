@@ -6,15 +6,16 @@ section() { printf "\n==== [%s, %ss] %s\n" "$(date +%T)" "$SECONDS" "$*"; }
 # Xvfb + WebKitWebDriver (and xclip, to read the clipboard) for the end-to-end tests, and the
 # monitoring programs that judge contrib/: Icinga 2 (daemon and ITL, without the service
 # package), Nagios Core (without the Apache CGIs), promtool (package prometheus) and a venv for
-# nagiosplugin. Installed only when one is missing.
+# nagiosplugin; squid and openssl (its login file) for the real proxy tests
+# (crates/fe2-license/tests/proxy_real.rs). Installed only when one is missing.
 SYSTEM_PACKAGES=(libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev libxdo-dev
   libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev webkit2gtk-driver xvfb xauth xclip
   gnome-keyring dbus-daemon dbus-x11 fonts-dejavu-core
-  icinga2-bin icinga2-common nagios4-core prometheus python3-venv)
+  icinga2-bin icinga2-common nagios4-core prometheus python3-venv squid openssl)
 
 # System services that installing those packages may start: the tests run their own
 # unprivileged daemons in temporary directories and need none of them.
-MONITORING_SERVICES=(icinga2 nagios4 prometheus)
+MONITORING_SERVICES=(icinga2 nagios4 prometheus squid)
 
 install_system_packages() {
   local missing=()

@@ -38,7 +38,8 @@ marker_in() {
 if marker_in; then echo "fe2-bench-marker is linked into the app without --features bench" >&2; exit 1; fi
 marker_in --features bench || { echo "fe2-bench-marker is missing from the bench build" >&2; exit 1; }
 
-section "Rust: unit, property and integration tests (core client against the shop and a hostile server included)"
+section "Rust: unit, property and integration tests (core client against the shop, a hostile server and real proxies included)"
+# crates/fe2-license/tests/proxy_real.rs runs squid (installed above) and fails without it.
 # Also builds target/debug/fe2-shop and target/debug/fe2-license-manager for the sections below.
 cargo test "${CARGO_SET[@]}"
 

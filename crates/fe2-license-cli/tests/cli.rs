@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::run;
+use common::{cli, run};
 
 #[test]
 fn check_without_an_account_is_unknown_on_one_line() {
@@ -106,11 +106,73 @@ fn every_command_has_help_with_an_example() {
         &["status", "--help"],
         &["check", "--help"],
         &["export", "--help"],
+        &["proxy", "login", "--help"],
+        &["proxy", "logout", "--help"],
+        &["proxy", "show", "--help"],
     ] {
         let out = run(home.path(), args, "");
         assert_eq!(out.code, 0, "{args:?}");
         let example = format!("fe2-license {}", args[..args.len() - 1].join(" "));
         assert!(out.stdout.contains(&example), "{args:?}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn proxy_show_names_the_proxy_and_why_and_a_bad_proxy_is_refused_before_the_password() {
+    let home = tempfile::tempdir().unwrap();
+    let shown = cli(home.path())
+        .env("HTTPS_PROXY", "http://proxy.stadt.example:3128")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .args([
+            "proxy",
+            "show",
+            "--shop-url",
+            "https://shop.example",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(shown.status.success(), "{shown:?}");
+    let value: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(value[0]["proxy"], "http://proxy.stadt.example:3128");
+    assert_eq!(value[0]["source"]["kind"], "environment");
+    assert_eq!(value[0]["source"]["variable"], "HTTPS_PROXY");
+    let lines = cli(home.path())
+        .env("HTTPS_PROXY", "http://proxy.stadt.example:3128")
+        .env("NO_PROXY", ".example")
+        .args(["proxy", "show", "--shop-url", "https://shop.example"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(lines.stdout).unwrap();
+    assert!(
+        text.starts_with(
+            "https://shop.example: direct (direct: the host is in environment variable NO_PROXY)"
+        ),
+        "{text}"
+    );
+
+    // The proxy URL is checked before anything is asked or stored; its password never echoed.
+    for (proxy, code) in [
+        ("ftp://proxy:21", "invalid_proxy"),
+        ("http://stadt:Geheim99@proxy:3128", "invalid_proxy"),
+    ] {
+        let out = run(
+            home.path(),
+            &[
+                "proxy",
+                "login",
+                "--proxy",
+                proxy,
+                "--username",
+                "u",
+                "--password-stdin",
+            ],
+            "pw\n",
+        );
+        assert_eq!(out.code, 1, "{proxy}");
+        assert!(out.stderr.contains(code), "{}", out.stderr);
+        assert!(!out.stderr.contains("Geheim99"), "{}", out.stderr);
     }
 }
 

@@ -170,6 +170,47 @@ fn accounts_are_added_listed_and_removed_with_the_keychain() {
     assert_eq!(gone.unwrap_err().code(), "no_secret");
 }
 
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test.sh"]
+fn a_proxy_login_is_stored_in_the_keychain_only_and_removed() {
+    let setup = Setup::new();
+    let proxy = "http://proxy.stadt.example:8080";
+    let entry = fe2_license::secrets::proxy_entry_user("proxy.stadt.example:8080");
+    let stored = run(
+        setup.path(),
+        &[
+            "proxy",
+            "login",
+            "--proxy",
+            proxy,
+            "--username",
+            "kaemmerei",
+            "--password-stdin",
+        ],
+        "Proxy Geheim 7!\n",
+    );
+    assert_eq!(stored.code, 0, "{}", stored.stderr);
+    assert!(stored.stdout.contains(&entry), "{}", stored.stdout);
+    let credential = KeychainSecretStore::new().get_proxy(&entry).unwrap();
+    assert_eq!(
+        (credential.username.as_str(), credential.password.expose()),
+        ("kaemmerei", "Proxy Geheim 7!")
+    );
+    let mut said = format!("{}{}", stored.stdout, stored.stderr);
+    for file in walk(setup.path()) {
+        said.push_str(&std::fs::read_to_string(&file).unwrap_or_default());
+    }
+    assert!(
+        !said.contains("Geheim"),
+        "the proxy password reached a file or the output"
+    );
+
+    let removed = setup.run(&["proxy", "logout", "--proxy", proxy]);
+    assert_eq!(removed.code, 0, "{}", removed.stderr);
+    let gone = KeychainSecretStore::new().get_proxy(&entry);
+    assert_eq!(gone.unwrap_err().code(), "no_secret");
+}
+
 /// Every file below `dir`.
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();

@@ -98,15 +98,6 @@ impl TestCa {
     }
 }
 
-/// Makes the client trust exactly these CAs (Linux: rustls-native-certs reads `SSL_CERT_FILE`
-/// instead of the system's store when it is set).
-fn trust(dir: &Path, cas: &[&TestCa]) {
-    let file = dir.join(format!("trusted-{}.pem", cas.len()));
-    let pem: String = cas.iter().map(|ca| ca.cert.pem()).collect();
-    std::fs::write(&file, pem).expect("CA file");
-    std::env::set_var("SSL_CERT_FILE", &file);
-}
-
 // --- servers ---
 
 /// An HTTPS front of the reference shop: TLS with a certificate for [`SHOP_HOST`], the
@@ -189,6 +180,19 @@ async fn read_head(stream: &mut TcpStream) -> String {
 
 /// Debian's squid on 127.0.0.1, in the foreground, with its configuration, logs and hosts file
 /// in a temporary directory; stopped (and its shared memory removed) on drop.
+/// Which logins squid asks for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Login {
+    /// None: everyone may pass.
+    Open,
+    /// Basic with [`PROXY_USER`] and [`PROXY_PASSWORD`].
+    Basic,
+    /// NTLM only (squid's fake NTLM helper, which accepts any NTLM client).
+    NtlmOnly,
+    /// NTLM first, Basic as well: a common set-up for clients outside the Windows domain.
+    NtlmAndBasic,
+}
+
 struct Squid {
     port: u16,
     dir: tempfile::TempDir,
@@ -197,8 +201,17 @@ struct Squid {
 }
 
 impl Squid {
-    /// Starts squid; with `login`, every request needs that Basic login.
-    fn start(login: bool) -> Self {
+    /// Starts squid, open or with the Basic login ([`PROXY_USER`], [`PROXY_PASSWORD`]).
+    fn start(basic_login: bool) -> Self {
+        Self::start_with(if basic_login {
+            Login::Basic
+        } else {
+            Login::Open
+        })
+    }
+
+    /// Starts squid; every request needs the `login` (unless open).
+    fn start_with(login: Login) -> Self {
         let squid = ["/usr/sbin/squid", "/usr/bin/squid"]
             .into_iter()
             .map(PathBuf::from)
@@ -230,7 +243,10 @@ impl Squid {
         );
         std::fs::write(dir.path().join("hosts"), format!("127.0.0.1 {SHOP_HOST}\n"))
             .expect("hosts");
-        if login {
+        if matches!(login, Login::NtlmOnly | Login::NtlmAndBasic) {
+            conf.push_str("auth_param ntlm program /usr/lib/squid/ntlm_fake_auth\n");
+        }
+        if matches!(login, Login::Basic | Login::NtlmAndBasic) {
             std::fs::write(
                 dir.path().join("htpasswd"),
                 format!("{PROXY_USER}:{}\n", apr1_hash(PROXY_PASSWORD)),
@@ -238,13 +254,17 @@ impl Squid {
             .expect("htpasswd");
             conf.push_str(&format!(
                 "auth_param basic program /usr/lib/squid/basic_ncsa_auth {d}/htpasswd\n\
-                 auth_param basic realm Stadt Musterstadt\n\
-                 acl login proxy_auth REQUIRED\n\
-                 http_access allow login\n\
-                 http_access deny all\n"
+                 auth_param basic realm Stadt Musterstadt\n"
             ));
-        } else {
+        }
+        if login == Login::Open {
             conf.push_str("http_access allow all\n");
+        } else {
+            conf.push_str(
+                "acl login proxy_auth REQUIRED\n\
+                 http_access allow login\n\
+                 http_access deny all\n",
+            );
         }
         if is_root() {
             // squid refuses to run as root and switches to this user, which must then be able
@@ -370,6 +390,26 @@ fn explicit(url: &str) -> ProxyChoice {
     ProxyChoice::parse(url).expect("proxy URL")
 }
 
+/// The variables of this process a test may set; cleared after each test.
+const TEST_VARIABLES: [&str; 7] = [
+    "SSL_CERT_FILE",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
+/// Makes clients built from now on trust exactly these CAs (Linux: rustls-native-certs reads
+/// `SSL_CERT_FILE` instead of the system's store when it is set).
+fn trust(dir: &Path, cas: &[&TestCa]) {
+    let file = dir.join(format!("trusted-{}.pem", cas.len()));
+    let pem: String = cas.iter().map(|ca| ca.cert.pem()).collect();
+    std::fs::write(&file, pem).expect("CA file");
+    std::env::set_var("SSL_CERT_FILE", &file);
+}
+
 /// The shop plain and behind an HTTPS front with its own CA.
 struct Shops {
     shop: fe2_shop::RunningShop,
@@ -390,12 +430,54 @@ async fn shops() -> Shops {
     }
 }
 
+/// One test's world: its turn (tests run one at a time), the [`Shops`], whose CA clients built
+/// meanwhile trust. Dropped (also after a failed assertion): the variables cleared.
+struct World {
+    shops: Shops,
+    certs: tempfile::TempDir,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl World {
+    /// Makes clients built from now on trust exactly these CAs.
+    fn trust(&self, cas: &[&TestCa]) {
+        trust(self.certs.path(), cas);
+    }
+}
+
+impl std::ops::Deref for World {
+    type Target = Shops;
+
+    fn deref(&self) -> &Shops {
+        &self.shops
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        for name in TEST_VARIABLES {
+            std::env::remove_var(name);
+        }
+    }
+}
+
+async fn world() -> World {
+    let turn = SERIAL.lock().await;
+    for name in TEST_VARIABLES {
+        std::env::remove_var(name);
+    }
+    let world = World {
+        shops: shops().await,
+        certs: tempfile::tempdir().expect("dir"),
+        _turn: turn,
+    };
+    world.trust(&[&world.shop_ca]);
+    world
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_and_plain_http_go_through_squid() {
-    let _serial = SERIAL.lock().await;
-    let shops = shops().await;
-    let certs = tempfile::tempdir().expect("dir");
-    trust(certs.path(), &[&shops.shop_ca]);
+    let shops = world().await;
     let squid = Squid::start(false);
     let home = tempfile::tempdir().expect("home");
     let service = service_with(home.path(), memory_store(), explicit(&squid.url()));
@@ -436,15 +518,11 @@ async fn connect_and_plain_http_go_through_squid() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    std::env::remove_var("SSL_CERT_FILE");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proxy_login_is_asked_for_then_taken_from_the_secret_store() {
-    let _serial = SERIAL.lock().await;
-    let shops = shops().await;
-    let certs = tempfile::tempdir().expect("dir");
-    trust(certs.path(), &[&shops.shop_ca]);
+    let shops = world().await;
     let squid = Squid::start(true);
     let home = tempfile::tempdir().expect("home");
     let secrets = Arc::new(MemorySecretStore::new());
@@ -518,13 +596,12 @@ async fn a_proxy_login_is_asked_for_then_taken_from_the_secret_store() {
     let view = next_run.refresh(BASIS_EMAIL).await.expect("view");
     assert_eq!(view.last_error.expect("error").code, "proxy_auth_required");
     assert!(view.offline);
-    std::env::remove_var("SSL_CERT_FILE");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proxy_that_does_not_answer_is_named() {
-    let _serial = SERIAL.lock().await;
-    let shop = demo_shop().await;
+    let shops = world().await;
+    let shop = &shops.shop;
     let closed = format!("http://127.0.0.1:{}", free_port());
     let home = tempfile::tempdir().expect("home");
     for proxy in [closed.as_str(), "http://proxy.invalid:3128"] {
@@ -547,21 +624,8 @@ async fn a_proxy_that_does_not_answer_is_named() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_environments_proxy_is_reported_and_used() {
-    let _serial = SERIAL.lock().await;
-    let shops = shops().await;
-    let certs = tempfile::tempdir().expect("dir");
-    trust(certs.path(), &[&shops.shop_ca]);
+    let shops = world().await;
     let squid = Squid::start(false);
-    for name in [
-        "HTTPS_PROXY",
-        "https_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        "NO_PROXY",
-        "no_proxy",
-    ] {
-        std::env::remove_var(name);
-    }
     std::env::set_var("https_proxy", squid.url());
     let home = tempfile::tempdir().expect("home");
     let service = service_with(home.path(), memory_store(), ProxyChoice::System);
@@ -603,21 +667,15 @@ async fn the_environments_proxy_is_reported_and_used() {
         .await
         .expect_err("direct");
     assert_eq!(error.code(), "unreachable", "{error}");
-    for name in ["https_proxy", "NO_PROXY", "SSL_CERT_FILE"] {
-        std::env::remove_var(name);
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tls_inspecting_proxy_is_refused_until_its_ca_is_trusted() {
-    let _serial = SERIAL.lock().await;
-    let shops = shops().await;
+    let shops = world().await;
     let proxy_ca = Arc::new(TestCa::new("Stadt Musterstadt Proxy CA"));
     let front = SocketAddr::from(([127, 0, 0, 1], shops.https_port));
     let port = intercepting_proxy(proxy_ca.clone(), front, &shops.shop_ca).await;
     let proxy = format!("http://127.0.0.1:{port}");
-    let certs = tempfile::tempdir().expect("dir");
-    trust(certs.path(), &[&shops.shop_ca]);
     let home = tempfile::tempdir().expect("home");
 
     let service = service_with(home.path(), memory_store(), explicit(&proxy));
@@ -640,13 +698,48 @@ async fn a_tls_inspecting_proxy_is_refused_until_its_ca_is_trusted() {
     );
 
     // IT puts the proxy's root certificate into the store: the same request succeeds.
-    trust(certs.path(), &[&shops.shop_ca, &proxy_ca]);
+    shops.trust(&[&shops.shop_ca, &proxy_ca]);
     let service = service_with(home.path(), memory_store(), explicit(&proxy));
     service
         .add_account(&shops.https_url, BASIS_EMAIL, BASIS_PASSWORD)
         .await
         .expect("through the trusted inspecting proxy");
-    std::env::remove_var("SSL_CERT_FILE");
+}
+
+/// The evidence for docs/proxy.md, NTLM and Negotiate: the client speaks Basic only. A proxy
+/// that offers NTLM only is a clear `proxy_auth_required`, also with a stored login; one that
+/// offers Basic beside NTLM (a usual set-up for computers outside the domain) takes the stored
+/// login.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ntlm_proxy_takes_the_basic_login_only_when_it_offers_basic_too() {
+    let shops = world().await;
+    let login = ProxyCredential {
+        username: PROXY_USER.into(),
+        password: PROXY_PASSWORD.into(),
+    };
+    for (offered, works) in [(Login::NtlmOnly, false), (Login::NtlmAndBasic, true)] {
+        let squid = Squid::start_with(offered);
+        let home = tempfile::tempdir().expect("home");
+        let secrets = Arc::new(MemorySecretStore::new());
+        let service = service_with(home.path(), secrets, explicit(&squid.url()));
+        let without = service
+            .add_account(&shops.https_url, BASIS_EMAIL, BASIS_PASSWORD)
+            .await
+            .expect_err("no login");
+        assert_eq!(without.details()["problem"], "missing", "{without}");
+        service
+            .set_proxy_credential(&squid.url(), login.clone())
+            .await
+            .expect("stored");
+        let with = service
+            .add_account(&shops.https_url, BASIS_EMAIL, BASIS_PASSWORD)
+            .await;
+        match (with, works) {
+            (Ok(_), true) => {}
+            (Err(error), false) => assert_eq!(error.details()["problem"], "rejected", "{error}"),
+            (other, _) => panic!("NTLM + Basic {works}: {other:?}"),
+        }
+    }
 }
 
 /// The check of one kind in a diagnosis.

@@ -116,9 +116,9 @@ mod system {
     use windows_sys::Win32::Networking::WinHttp::{
         WinHttpCloseHandle, WinHttpGetDefaultProxyConfiguration,
         WinHttpGetIEProxyConfigForCurrentUser, WinHttpGetProxyForUrl, WinHttpOpen,
-        WinHttpSetTimeouts, WINHTTP_ACCESS_TYPE_NAMED_PROXY, WINHTTP_ACCESS_TYPE_NO_PROXY,
-        WINHTTP_AUTOPROXY_AUTO_DETECT, WINHTTP_AUTOPROXY_CONFIG_URL, WINHTTP_AUTOPROXY_OPTIONS,
-        WINHTTP_AUTO_DETECT_TYPE_DHCP, WINHTTP_AUTO_DETECT_TYPE_DNS_A,
+        WinHttpSetTimeouts, ERROR_WINHTTP_AUTODETECTION_FAILED, WINHTTP_ACCESS_TYPE_NAMED_PROXY,
+        WINHTTP_ACCESS_TYPE_NO_PROXY, WINHTTP_AUTOPROXY_AUTO_DETECT, WINHTTP_AUTOPROXY_CONFIG_URL,
+        WINHTTP_AUTOPROXY_OPTIONS, WINHTTP_AUTO_DETECT_TYPE_DHCP, WINHTTP_AUTO_DETECT_TYPE_DNS_A,
         WINHTTP_CURRENT_USER_IE_PROXY_CONFIG, WINHTTP_PROXY_INFO,
     };
 
@@ -133,6 +133,9 @@ mod system {
             if user.auto_detect || user.script.is_some() {
                 match pac(target, user.auto_detect, user.script.as_deref()) {
                     Ok(decision) => return decision,
+                    // "Automatically detect settings" is on by default; a network without
+                    // WPAD is the usual case, not worth a note.
+                    Err(ERROR_WINHTTP_AUTODETECTION_FAILED) if user.script.is_none() => {}
                     Err(code) => {
                         note = Some(format!(
                             "the automatic proxy configuration failed (WinHTTP error {code})"
