@@ -233,30 +233,21 @@ impl Policy {
     /// the settings page sends for a locked field is the policy's value, which must not become
     /// the user's own once the policy is lifted.
     pub fn keep_locked(&self, stored: &Settings, wanted: Settings) -> Settings {
-        let mut settings = wanted;
-        let locked = |field: &str| self.locks(field);
-        if locked("warning_days") {
-            settings.warning_days = stored.warning_days;
+        // Field by field through the names `PolicyName::setting` gives: one list of what each
+        // policy locks, here and in `locks`.
+        let as_map = |settings: &Settings| match serde_json::to_value(settings) {
+            Ok(serde_json::Value::Object(map)) => Some(map),
+            _ => None,
+        };
+        let (Some(stored), Some(mut kept)) = (as_map(stored), as_map(&wanted)) else {
+            return wanted;
+        };
+        for field in self.origins.keys().filter_map(|name| name.setting()) {
+            if let Some(value) = stored.get(field) {
+                kept.insert(field.to_string(), value.clone());
+            }
         }
-        if locked("critical_days") {
-            settings.critical_days = stored.critical_days;
-        }
-        if locked("renewal_reminder_days") {
-            settings.renewal_reminder_days = stored.renewal_reminder_days;
-        }
-        if locked("proxy") {
-            settings.proxy = stored.proxy.clone();
-        }
-        if locked("autostart") {
-            settings.autostart = stored.autostart;
-        }
-        if locked("notifications") {
-            settings.notifications = stored.notifications;
-        }
-        if locked("language") {
-            settings.language = stored.language;
-        }
-        settings
+        serde_json::from_value(serde_json::Value::Object(kept)).unwrap_or(wanted)
     }
 
     /// True when accounts may use this shop host (`host[:port]`).
