@@ -622,17 +622,30 @@ async fn a_proxy_that_does_not_answer_is_named() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_environments_proxy_is_reported_and_used() {
-    let shops = world().await;
-    let squid = Squid::start(false);
-    std::env::set_var("https_proxy", squid.url());
+/// A fresh service (as a new run would start) with the system's proxy, and what it decides for
+/// the HTTPS shop.
+async fn with_system_proxy(
+    shops: &Shops,
+) -> (
+    tempfile::TempDir,
+    Service,
+    fe2_license::client::ProxyDecision,
+) {
     let home = tempfile::tempdir().expect("home");
     let service = service_with(home.path(), memory_store(), ProxyChoice::System);
     let decision = service
         .proxy_decision(&shops.https_url)
         .await
         .expect("decision");
+    (home, service, decision)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_environments_proxy_is_reported_and_used() {
+    let shops = world().await;
+    let squid = Squid::start(false);
+    std::env::set_var("https_proxy", squid.url());
+    let (_home, service, decision) = with_system_proxy(&shops).await;
     assert_eq!(decision.proxy_text(), Some(squid.url()));
     assert_eq!(
         decision.source,
@@ -647,12 +660,7 @@ async fn the_environments_proxy_is_reported_and_used() {
 
     // NO_PROXY names the shop: reported direct, and direct it is (its name resolves nowhere).
     std::env::set_var("NO_PROXY", "localhost, .fe2.test");
-    let home = tempfile::tempdir().expect("home");
-    let service = service_with(home.path(), memory_store(), ProxyChoice::System);
-    let decision = service
-        .proxy_decision(&shops.https_url)
-        .await
-        .expect("decision");
+    let (_home, service, decision) = with_system_proxy(&shops).await;
     assert_eq!(
         (decision.proxy, decision.source),
         (
