@@ -22,8 +22,9 @@ pub use ipc_error::IpcError;
 pub use links::BrowserOpener;
 
 use fe2_license::paths::{Home, HOME_ENV};
+use fe2_license::policy::Policy;
 use fe2_license::secrets::{KeychainSecretStore, SecretStore};
-use fe2_license::service::{LicenseView, Service};
+use fe2_license::service::{LicenseView, Service, ServiceOptions};
 use fe2_license::{Clock, ErrorClass, SystemClock};
 use start_failure::StartFailure;
 use std::path::PathBuf;
@@ -173,7 +174,18 @@ fn run_app(demo: bool) -> Result<(), Box<dyn std::error::Error>> {
     let startup = Startup::new(demo)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // Reads accounts, settings and caches once: the first `list_licenses` answers from memory.
-    let service = Service::new(startup.home.clone(), startup.secrets.clone(), clock.clone())?;
+    // The demo keeps away from this computer's policies as from its data: a central proxy or
+    // shop list would lock the in-process demo shop on loopback out.
+    let options = ServiceOptions {
+        policy: demo.then(Policy::default),
+        ..ServiceOptions::default()
+    };
+    let service = Service::with_options(
+        startup.home.clone(),
+        startup.secrets.clone(),
+        clock.clone(),
+        options,
+    )?;
 
     #[cfg(feature = "demo")]
     let demo_shop = if demo {
