@@ -917,3 +917,42 @@ fn a_policy_beats_the_settings_and_read_only_refuses_changes() {
         check.stdout
     );
 }
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test.sh"]
+fn doctor_passes_against_the_shop_and_names_a_stopped_one() {
+    let mut setup = Setup::new();
+    add(setup.path(), setup.shop(), OK_EMAIL, OK_PASSWORD);
+    let healthy = setup.run(&["doctor", "-t", "5"]);
+    assert_eq!(healthy.code, 0, "{}{}", healthy.stdout, healthy.stderr);
+    assert!(
+        healthy
+            .stdout
+            .contains("[OK] Anmeldung [leitstelle@ff-musterstadt.de]"),
+        "{}",
+        healthy.stdout
+    );
+    // Plain http:// on loopback: no TLS to check.
+    assert!(
+        healthy.stdout.contains("[–] Verschlüsselung (TLS)"),
+        "{}",
+        healthy.stdout
+    );
+    assert!(healthy.stdout.ends_with("Alle Prüfungen bestanden.\n"));
+    assert!(!healthy.stdout.contains(OK_PASSWORD));
+
+    setup.shop.take().expect("shop").stop();
+    let stopped = setup.run(&["doctor", "--json", "-t", "5"]);
+    assert_eq!(stopped.code, 1, "{}", stopped.stdout);
+    let report: serde_json::Value = serde_json::from_str(&stopped.stdout).unwrap();
+    assert_eq!(report["passed"], false);
+    assert_eq!(report["first_failure"], "tcp", "{report}");
+    let tcp = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "tcp")
+        .unwrap();
+    assert_eq!(tcp["error"]["code"], "unreachable");
+    assert!(tcp["what_to_do"].as_str().unwrap().contains("Firewall"));
+}
