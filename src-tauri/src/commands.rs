@@ -256,13 +256,15 @@ pub async fn set_default_reference<R: Runtime>(
 /// How long each network step of "Verbindung prüfen" may take.
 const DOCTOR_STEP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// "Verbindung prüfen": the doctor's checks for one account's shop, or every shop
+/// "Verbindung prüfen": the doctor's checks for one account's shop and sign-in
 /// (docs/deployment.md, Doctor); the same checks in the same order as `fe2-license doctor`.
+/// Always for an account: the page asks from a license, and the vendor's shop without one is
+/// the CLI's case.
 #[tauri::command]
-pub async fn run_doctor(state: State<'_, AppState>, email: Option<String>) -> IpcResult<Diagnosis> {
+pub async fn run_doctor(state: State<'_, AppState>, email: String) -> IpcResult<Diagnosis> {
     Ok(state
         .service
-        .doctor(email.as_deref(), DOCTOR_STEP_TIMEOUT)
+        .doctor(Some(&email), DOCTOR_STEP_TIMEOUT)
         .await)
 }
 

@@ -531,13 +531,14 @@ fn link_id() -> BoxedStrategy<Value> {
 
 /// Settings with bad or missing fields.
 /// The fields of docs/ipc.md `Settings`.
-const SETTINGS_FIELDS: [&str; 6] = [
+const SETTINGS_FIELDS: [&str; 7] = [
     "language",
     "warning_days",
     "critical_days",
     "notifications",
     "autostart",
     "renewal_reminder_days",
+    "proxy",
 ];
 
 fn settings() -> BoxedStrategy<Value> {
@@ -557,6 +558,14 @@ fn settings() -> BoxedStrategy<Value> {
         1 => odd_string().prop_map(Value::from),
     ];
     let flag = || prop_oneof![3 => any::<bool>().prop_map(Value::from), 1 => any_json()];
+    // The proxy setting: the three valid forms, and URLs the core refuses (a login in it,
+    // another scheme, no host).
+    let proxy = prop_oneof![
+        3 => prop::sample::select(vec![json!("system"), json!("none"),
+            json!("http://proxy.stadt.de:3128"), json!("http://u:geheim@proxy:1"),
+            json!("ftp://proxy:21"), json!("http://"), json!(""), Value::Null, json!(1)]),
+        1 => odd_string().prop_map(Value::from),
+    ];
     let field = |s: BoxedStrategy<Value>| prop::option::weighted(0.85, s);
     let object = (
         field(language.boxed()),
@@ -565,9 +574,10 @@ fn settings() -> BoxedStrategy<Value> {
         field(flag().boxed()),
         field(flag().boxed()),
         field(days().boxed()),
+        field(proxy.boxed()),
     )
         .prop_map(
-            |(language, warning, critical, notifications, autostart, reminder)| {
+            |(language, warning, critical, notifications, autostart, reminder, proxy)| {
                 let mut object = Map::new();
                 let values = [
                     language,
@@ -576,6 +586,7 @@ fn settings() -> BoxedStrategy<Value> {
                     notifications,
                     autostart,
                     reminder,
+                    proxy,
                 ];
                 for (name, value) in SETTINGS_FIELDS.into_iter().zip(values) {
                     if let Some(value) = value {
@@ -592,9 +603,10 @@ fn settings() -> BoxedStrategy<Value> {
         any::<bool>(),
         any::<bool>(),
         0i64..=366,
+        prop::sample::select(vec!["system", "none", "http://proxy.stadt.de:3128"]),
     )
         .prop_map(
-            |(language, (warning, critical), notifications, autostart, reminder)| {
+            |(language, (warning, critical), notifications, autostart, reminder, proxy)| {
                 json!({
                     "language": language,
                     "warning_days": warning,
@@ -602,6 +614,7 @@ fn settings() -> BoxedStrategy<Value> {
                     "notifications": notifications,
                     "autostart": autostart,
                     "renewal_reminder_days": reminder,
+                    "proxy": proxy,
                 })
             },
         );
@@ -850,6 +863,16 @@ fn door(cmd: &str, mode: Mode, shop: u16, closed: u16) -> (BoxedStrategy<Value>,
             RefusalOnly,
         ),
         "set_settings" => (args(vec![arg("settings", settings())]), SavesSettings),
+        // An account's doctor walks the loopback shop; an unknown one is a failed check.
+        "run_doctor" => {
+            let email = match mode {
+                Mode::NoAccount => prop_oneof![3 => unknown_email().boxed(),
+                    1 => Just(Value::from(EMAIL)).boxed(), 1 => Just(json!(42)).boxed()]
+                .boxed(),
+                Mode::SignedIn => account_email(),
+            };
+            (args(vec![arg("email", email)]), Anything)
+        }
         "budget" => (args(vec![arg("year", budget_year())]), Anything),
         "set_default_reference" => (
             args(vec![
@@ -1142,6 +1165,7 @@ without_account! {
     no_account_audit_log => "audit_log",
     no_account_set_default_reference => "set_default_reference",
     no_account_export_calendar => "export_calendar",
+    no_account_run_doctor => "run_doctor",
 }
 
 /// What the answers must include, so that the cases reached the checks they are meant for.
@@ -1168,6 +1192,11 @@ fn expect_without_account(cmd: &str, tally: &Tally) {
             // No account: an empty year is a fine answer; a year out of range is not.
             assert!(tally.ok > 0, "{cmd}: no valid year: {tally:?}");
             assert!(tally.typed("bad_request") > 0, "{cmd}: {tally:?}");
+            assert!(tally.invalid_args() > 0, "{cmd}: {tally:?}");
+        }
+        "run_doctor" => {
+            // An unknown account is a failed check in the answer, not a refusal.
+            assert!(tally.ok > 0, "{cmd}: no diagnosis: {tally:?}");
             assert!(tally.invalid_args() > 0, "{cmd}: {tally:?}");
         }
         "set_settings" => {
@@ -1234,6 +1263,7 @@ fn every_command_is_fuzzed() {
         "set_settings",
         "audit_log",
         "export_calendar",
+        "run_doctor",
     ];
     let with_account: BTreeSet<&str> = SIGNED_IN.iter().copied().collect();
     let need_account: BTreeSet<&str> = listed

@@ -120,8 +120,8 @@ export const setDefaultReference = (email: string, reference: string | null) =>
   call<LicenseView>('set_default_reference', { email, reference });
 /** Saves the calendar file of every license (Downloads folder); returns its path. */
 export const exportCalendar = () => call<string>('export_calendar');
-/** "Verbindung prüfen": the doctor's checks for an account's shop (or every shop). */
-export const runDoctor = (email: string | null) => call<Diagnosis>('run_doctor', { email });
+/** "Verbindung prüfen": the doctor's checks for an account's shop and sign-in. */
+export const runDoctor = (email: string) => call<Diagnosis>('run_doctor', { email });
 /** Saves settings and returns what is in force. */
 export const setSettings = (settings: Settings) => call<Settings>('set_settings', { settings });
 

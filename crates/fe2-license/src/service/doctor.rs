@@ -160,20 +160,29 @@ impl Service {
             .map(|d| d.display().to_string())
             .collect::<Vec<_>>()
             .join(", ");
-        let result = dirs.iter().try_for_each(|dir| {
-            let io = |e: std::io::Error| Error::Io {
-                path: dir.display().to_string(),
-                reason: e.to_string(),
-            };
-            std::fs::create_dir_all(dir).map_err(io)?;
-            // A real write, as the cache and the audit log make them.
-            tempfile::NamedTempFile::new_in(dir).map_err(io).map(drop)
+        // A real write, as the cache and the audit log make them, of a temp file that is gone
+        // again; a folder not made yet is judged by the nearest one that exists (the doctor
+        // creates nothing).
+        let result: Result<Vec<String>, Error> = dirs
+            .iter()
+            .map(|dir| {
+                let existing = dir.ancestors().find(|a| a.is_dir()).unwrap_or(dir);
+                tempfile::NamedTempFile::new_in(existing)
+                    .map_err(|e| Error::Io {
+                        path: existing.display().to_string(),
+                        reason: e.to_string(),
+                    })
+                    .map(|_| match existing == *dir {
+                        true => "exists and can be written".to_string(),
+                        false => format!("not made yet; {} can be written", existing.display()),
+                    })
+            })
+            .collect();
+        let result = result.map(|mut found| {
+            found.dedup();
+            found.join("; ")
         });
-        check(
-            CheckKind::DataHome,
-            &subject,
-            result.map(|()| "exists and can be written".to_string()),
-        )
+        check(CheckKind::DataHome, &subject, result)
     }
 
     async fn check_keychain(&self, email: Option<&str>) -> DoctorCheck {
