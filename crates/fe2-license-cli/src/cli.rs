@@ -424,7 +424,7 @@ mod tests {
     fn every_command_has_an_example_in_its_help() {
         let mut root = Cli::command();
         root.build();
-        let paths: [&[&str]; 12] = [
+        let paths: [&[&str]; 13] = [
             &["account", "add"],
             &["account", "list"],
             &["account", "remove"],
@@ -437,6 +437,7 @@ mod tests {
             &["proxy", "login"],
             &["proxy", "logout"],
             &["proxy", "show"],
+            &["doctor"],
         ];
         for path in paths {
             let mut command = root.clone();
@@ -454,7 +455,7 @@ mod tests {
             root.get_subcommands()
                 .filter(|c| c.get_name() != "help")
                 .count(),
-            8
+            9
         );
     }
 }
