@@ -101,14 +101,15 @@ fn settings_are_saved_and_validated() {
     assert_eq!(defaults["renewal_reminder_days"], 90);
     let wanted = json!({ "language": "en", "warning_days": 40, "critical_days": 10,
                          "notifications": false, "autostart": false,
-                         "renewal_reminder_days": 60 });
+                         "renewal_reminder_days": 60, "proxy": "http://proxy.stadt.de:3128" });
     assert_eq!(
         invoke(&h.main, "set_settings", json!({ "settings": wanted })),
         Ok(wanted.clone())
     );
     assert_eq!(invoke(&h.main, "get_settings", json!({})), Ok(wanted));
     let bad = json!({ "language": "de", "warning_days": 5, "critical_days": 10,
-                      "notifications": true, "autostart": false, "renewal_reminder_days": 90 });
+                      "notifications": true, "autostart": false, "renewal_reminder_days": 90,
+                      "proxy": "system" });
     let error = invoke(&h.main, "set_settings", json!({ "settings": bad }))
         .expect_err("critical > warning");
     assert_eq!(error["code"], "bad_request");
