@@ -132,17 +132,7 @@ pub fn status_table(snapshots: &[Snapshot], language: Language, now: DateTime<Ut
     text
 }
 
-/// Text from outside (the shop, the system) as a terminal may show it: every control character
-/// (ANSI and OSC escapes start with one) and the Unicode line separators become spaces.
-pub fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            c if c.is_control() => ' ',
-            '\u{2028}' | '\u{2029}' => ' ',
-            c => c,
-        })
-        .collect()
-}
+pub use fe2_license::text::printable;
 
 /// One account in `status --json`.
 #[derive(Serialize)]
