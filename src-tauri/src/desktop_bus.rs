@@ -137,6 +137,7 @@ fn notify_on(
     );
     let mut hints: PropMap = HashMap::new();
     hints.insert("desktop-entry".into(), Variant(Box::new(icon.to_string())));
+    let body = body_text(body);
     let (id,): (u32,) = service.method_call(
         "org.freedesktop.Notifications",
         "Notify",
@@ -145,13 +146,22 @@ fn notify_on(
             0u32,
             icon,
             title,
-            body,
+            body.as_str(),
             Vec::<String>::new(),
             hints,
             -1i32,
         ),
     )?;
     Ok(id)
+}
+
+/// The body as plain text for the service: the freedesktop spec lets servers read the body as
+/// markup, so a license name from the shop with `<`, `>` or `&` must not become a tag or an
+/// entity (the title is never markup).
+fn body_text(body: &str) -> String {
+    body.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[cfg(test)]
@@ -275,5 +285,14 @@ mod tests {
                 "Text".to_string()
             )]
         );
+    }
+
+    #[test]
+    fn a_license_name_in_the_body_is_text_not_markup() {
+        assert_eq!(
+            body_text("FF <b>Ost</b> & West <a href=\"https://evil.example\">hier</a>"),
+            "FF &lt;b&gt;Ost&lt;/b&gt; &amp; West &lt;a href=\"https://evil.example\"&gt;hier&lt;/a&gt;"
+        );
+        assert_eq!(body_text("&amp;"), "&amp;amp;");
     }
 }

@@ -7,9 +7,10 @@
 
 use crate::dates;
 use crate::snapshot::Snapshot;
+use crate::table::printable;
 use chrono::{DateTime, Utc};
-use fe2_license::expiry;
 use fe2_license::model::License;
+use fe2_license::{expiry, Error, Result};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -36,13 +37,20 @@ const HEADER: [&str; 16] = [
     "Währung",
 ];
 
-/// A text cell: a leading `=`, `+`, `-`, `@` (or tab/CR) gets a `'` so that Excel never runs
-/// shop-supplied text as a formula (the csv writer quotes `;`, `"` and line breaks).
+/// A text cell: a `=`, `+`, `-`, `@` (or tab/CR) at the start or right after a `,` gets a `'`
+/// so that Excel never runs shop-supplied text as a formula, also where `,` is the list
+/// separator and Excel splits the cell there (the csv writer quotes `;`, `"` and line breaks).
 pub fn text_cell(text: &str) -> String {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_string(),
+    let mut cell = String::with_capacity(text.len() + 1);
+    let mut part_starts = true;
+    for c in text.chars() {
+        if part_starts && matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r') {
+            cell.push('\'');
+        }
+        cell.push(c);
+        part_starts = c == ',';
     }
+    cell
 }
 
 /// Money with a decimal comma and two places (`650,00`).
@@ -69,8 +77,9 @@ fn license_cells(snapshot: &Snapshot, license: &License, now: DateTime<Utc>) -> 
 }
 
 /// The CSV file: BOM, header, one row per license item (a license without items, or an
-/// account without data, still gets one row so that nothing is silently left out).
-pub fn csv(snapshots: &[Snapshot], now: DateTime<Utc>) -> String {
+/// account without data, still gets one row so that nothing is silently left out); an error when
+/// an item's price times its quantity is beyond what an amount can hold.
+pub fn csv(snapshots: &[Snapshot], now: DateTime<Utc>) -> Result<String> {
     let mut rows: Vec<Vec<String>> = vec![HEADER.iter().map(|h| h.to_string()).collect()];
     for snapshot in snapshots {
         let Some(license) = &snapshot.license else {
@@ -93,16 +102,26 @@ pub fn csv(snapshots: &[Snapshot], now: DateTime<Utc>) -> String {
             row.push(text_cell(&item.name));
             row.push(item.quantity.to_string());
             row.push(item.unit_price.map(money_cell).unwrap_or_default());
-            row.push(
-                item.unit_price
-                    .map(|price| money_cell(price * Decimal::from(item.quantity)))
-                    .unwrap_or_default(),
-            );
+            let total = match item.unit_price {
+                Some(price) => {
+                    money_cell(price.checked_mul(Decimal::from(item.quantity)).ok_or_else(
+                        || {
+                            Error::NotAShopApi(format!(
+                                "item {}: {} × {price} is too large",
+                                printable(&item.sku),
+                                item.quantity
+                            ))
+                        },
+                    )?)
+                }
+                None => String::new(),
+            };
+            row.push(total);
             row.push(text_cell(&license.currency));
             rows.push(row);
         }
     }
-    excel_csv(rows)
+    Ok(excel_csv(rows))
 }
 
 /// Rows as German Excel opens them: BOM, `;`, CRLF, quoting by the csv writer.
@@ -169,7 +188,7 @@ mod tests {
         if let Some(l) = snapshot.license.as_mut() {
             l.name = "FF Musterstadt; Löschzug \"Nord\"".into();
         }
-        let text = csv(&[snapshot], at(NOW));
+        let text = csv(&[snapshot], at(NOW)).unwrap();
         assert!(text.starts_with("\u{feff}E-Mail;Inhaber;"));
         let lines: Vec<&str> = text.trim_start_matches('\u{feff}').split("\r\n").collect();
         assert_eq!(lines.len(), 4, "{lines:?}"); // header, two items, final empty
@@ -195,7 +214,7 @@ mod tests {
         if let Some(l) = hostile.license.as_mut() {
             l.name = "=HYPERLINK(\"x\");\r\nb".into();
         }
-        let text = csv(&[hostile], at(NOW));
+        let text = csv(&[hostile], at(NOW)).unwrap();
         // Defused, then quoted by the csv writer: the row stays one row of 16 cells.
         assert!(
             text.contains(";\"'=HYPERLINK(\"\"x\"\");\r\nb\";"),
@@ -206,7 +225,7 @@ mod tests {
         let mut empty = verified("b@x.de", "2026-01-01T00:00:00Z", NOW);
         empty.license = None;
         empty.trust = Trust::None;
-        let text = csv(&[empty], at(NOW));
+        let text = csv(&[empty], at(NOW)).unwrap();
         assert!(
             text.ends_with("b@x.de;;;;;;;;keine Daten;;;;;;;\r\n"),
             "{text:?}"
@@ -221,5 +240,30 @@ mod tests {
         assert_eq!(value[0]["days_left"], 183);
         assert_eq!(value[0]["license"]["items"][1]["unit_price"], "12.00");
         assert_eq!(value[0]["verification"], "verified");
+    }
+
+    #[test]
+    fn formulas_after_a_comma_are_defused_for_comma_locales() {
+        // Excel set to `,` as the list separator splits the cell there: each part must be safe.
+        assert_eq!(
+            text_cell("FF Nord,=HYPERLINK(\"x\")"),
+            "FF Nord,'=HYPERLINK(\"x\")"
+        );
+        assert_eq!(text_cell("=1,+2,a,-3,@4"), "'=1,'+2,a,'-3,'@4");
+        assert_eq!(text_cell("a,\tb"), "a,'\tb");
+        assert_eq!(text_cell("Löschzug 1, Nord"), "Löschzug 1, Nord");
+    }
+
+    #[test]
+    fn an_amount_too_large_is_an_error_not_a_panic() {
+        let mut huge = verified("a@x.de", "2026-01-01T00:00:00Z", NOW);
+        if let Some(l) = huge.license.as_mut() {
+            for item in &mut l.items {
+                item.unit_price = Some(Decimal::MAX);
+                item.quantity = 2;
+            }
+        }
+        let error = csv(&[huge], at(NOW)).unwrap_err();
+        assert!(error.to_string().contains("is too large"), "{error}");
     }
 }

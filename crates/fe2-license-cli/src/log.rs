@@ -175,7 +175,7 @@ pub fn anchor_note(report: &AuditReport, language: Language) -> Option<String> {
     Some(format!(
         "{} {}",
         words(language).anchor_unchecked,
-        error.message
+        crate::table::printable(&error.message)
     ))
 }
 
@@ -303,5 +303,16 @@ mod tests {
         assert!(text.contains("Zeit;Aktion;E-Mail;Details;Benutzer;Computer\r\n"));
         assert!(text.contains(r#"""order"":4711"#), "{text}");
         assert!(text.contains(r#"""reference"":null"#), "{text}");
+    }
+
+    #[test]
+    fn escapes_in_logged_fields_never_reach_the_terminal() {
+        let mut report = report(vec![]);
+        let entry = &mut report.log.entries[0];
+        entry.details = serde_json::json!({"holder": "FF \u{1b}]0;pwned\u{7}X"});
+        entry.os_user = "k\u{1b}[2J".into();
+        let text = table(&report, Language::De);
+        assert!(!text.contains(['\u{1b}', '\u{7}']), "{text:?}");
+        assert!(text.contains("holder=FF  ]0;pwned X"), "{text:?}");
     }
 }

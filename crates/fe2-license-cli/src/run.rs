@@ -436,7 +436,7 @@ async fn export(service: &Service, clock: &dyn Clock, args: ExportArgs) -> Resul
     )
     .await?;
     let text = match args.format {
-        ExportFormat::Csv => export::csv(&snapshots, clock.now()),
+        ExportFormat::Csv => export::csv(&snapshots, clock.now())?,
         ExportFormat::Json => export::json(&snapshots, clock.now()),
     };
     Ok(Outcome::ok(deliver(text, args.report.output.as_deref())?))

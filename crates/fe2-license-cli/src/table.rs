@@ -55,14 +55,18 @@ fn words(language: Language) -> &'static Words {
 }
 
 /// Left-aligned columns separated by two spaces, widths in characters (umlauts count one),
-/// by comfy-table without borders; no wrapping (a pipe or a file gets whole lines).
+/// by comfy-table without borders; no wrapping (a pipe or a file gets whole lines). Every cell
+/// is made printable here, once for all tables: cells carry text from the shop and the log.
 pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut table = Table::new();
     table
         .load_preset(presets::NOTHING)
         .set_content_arrangement(ContentArrangement::Disabled)
         .set_header(header.to_vec())
-        .add_rows(rows.iter().cloned());
+        .add_rows(
+            rows.iter()
+                .map(|row| row.iter().map(|cell| printable(cell)).collect::<Vec<_>>()),
+        );
     for column in table.column_iter_mut() {
         column.set_padding((0, 2));
     }
@@ -125,24 +129,14 @@ pub fn status_table(snapshots: &[Snapshot], language: Language, now: DateTime<Ut
             text.push_str(&format!(
                 "{}: {what}: {}\n",
                 s.email,
-                error.message.replace('\n', " ")
+                printable(&error.message)
             ));
         }
     }
     text
 }
 
-/// Text from outside (the shop, the system) as a terminal may show it: every control character
-/// (ANSI and OSC escapes start with one) and the Unicode line separators become spaces.
-pub fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            c if c.is_control() => ' ',
-            '\u{2028}' | '\u{2029}' => ' ',
-            c => c,
-        })
-        .collect()
-}
+pub use fe2_license::text::printable;
 
 /// One account in `status --json`.
 #[derive(Serialize)]
@@ -360,5 +354,38 @@ mod tests {
         let value: serde_json::Value =
             serde_json::from_str(&account_list(&accounts, Language::De, true)).unwrap();
         assert_eq!(value[0]["shop_url"], "https://shop.example");
+    }
+
+    /// An OSC hyperlink and a colour escape in text from the shop, and a bare CR.
+    const HOSTILE: &str = "FF \u{1b}]8;;https://evil.example\u{7}X\u{1b}[31m\rY";
+
+    #[test]
+    fn escapes_from_the_shop_never_reach_the_terminal() {
+        let mut hostile = verified("a@x.de", "2026-01-01T00:00:00Z", NOW);
+        if let Some(license) = hostile.license.as_mut() {
+            license.name = HOSTILE.into();
+            license.package.name = HOSTILE.into();
+        }
+        let mut error = problem("unreachable");
+        error.message = HOSTILE.into();
+        hostile.last_error = Some(error);
+        let text = status_table(&[hostile], Language::De, at(NOW));
+        let list = account_list(
+            &[AccountLine {
+                email: "a@x.de".into(),
+                shop_url: "https://shop.example".into(),
+                holder: Some(HOSTILE.into()),
+                fingerprint: None,
+            }],
+            Language::De,
+            false,
+        );
+        for text in [text, list] {
+            assert!(!text.contains(['\u{1b}', '\u{7}', '\r']), "{text:?}");
+            assert!(
+                text.contains("FF  ]8;;https://evil.example X [31m Y"),
+                "{text:?}"
+            );
+        }
     }
 }

@@ -11,6 +11,7 @@ use crate::config::{Language, Settings};
 use crate::model::{Catalog, Kind, License, ScheduledChange};
 use crate::pricing;
 use crate::service::Verification;
+use crate::text::printable;
 use chrono::{DateTime, Days, Utc};
 use icalendar::{Alarm, Calendar, Component, Event, EventLike, Property};
 use sha2::{Digest, Sha256};
@@ -187,8 +188,10 @@ impl Context<'_> {
 
     /// An all-day event on the day in Germany of `at`, with the reminders.
     fn event(&self, uid: &str, at: DateTime<Utc>, summary: &str, lines: Vec<String>) -> Event {
+        // Names come from the shop: a bare CR or an escape in them must not reach a calendar.
+        let summary = printable(summary);
         let summary = match self.account.verification {
-            Verification::Verified | Verification::Outdated => summary.to_string(),
+            Verification::Verified | Verification::Outdated => summary,
             Verification::NotVerified | Verification::None => {
                 format!("{} {summary}", self.words.not_verified_tag)
             }
@@ -200,7 +203,13 @@ impl Context<'_> {
             .timestamp(self.stamp.now)
             .sequence(self.stamp.sequence)
             .summary(&summary)
-            .description(&lines.join("\n"))
+            .description(
+                &lines
+                    .iter()
+                    .map(|line| printable(line))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
             .starts(day)
             .add_property("TRANSP", "TRANSPARENT");
         // DTEND is exclusive: the next day makes it one whole day (the crate's all_day sets the

@@ -15,6 +15,7 @@ pub mod money;
 pub mod pricing;
 pub mod reference;
 pub mod reminder;
+pub mod text;
 
 #[cfg(feature = "client")]
 pub mod alerts;

@@ -301,3 +301,39 @@ fn an_on_hold_or_pending_renewal_is_marked_unpaid_with_its_amount() {
         assert_eq!(uids(&parsed), uids(&paid));
     }
 }
+
+#[test]
+fn control_characters_from_the_shop_never_reach_the_file() {
+    // A bare CR, ESC, NUL, NEL and the Unicode line and paragraph separators: each could end a
+    // line or start a terminal escape in a calendar that reads the file less strictly.
+    let hostile = "FF\rBEGIN:VEVENT\u{1b}]8;;x\u{7}\0A\u{85}B\u{2028}C\u{2029}D";
+    let mut renewing = license(&[("fe2-persons", 20)]);
+    renewing.name = hostile.to_string();
+    renewing.package.name = hostile.to_string();
+    renewing.items[0].name = hostile.to_string();
+    renewing.scheduled_changes.push(ScheduledChange {
+        id: "chg-1".to_string(),
+        sku: "fe2-persons".to_string(),
+        quantity: 10,
+        effective_date: at("2026-01-01T00:00:00Z"),
+    });
+    let accounts = [account("a@ff.de", renewing, Verification::Verified)];
+    let text = calendar(&accounts, &Settings::default(), at("2025-10-01T09:00:00Z"));
+    let parsed = parse(&text);
+    assert_eq!(parsed.events.len(), 2, "{text}");
+    let is_hostile =
+        |c: char| (c.is_control() && c != '\n') || matches!(c, '\u{2028}' | '\u{2029}');
+    for event in &parsed.events {
+        for name in ["SUMMARY", "DESCRIPTION"] {
+            let text = value(&event.properties, name);
+            assert!(!text.chars().any(is_hostile), "{name}: {text:?}");
+            // Each becomes a space (the parser may fold two into one), the rest of the name stays.
+            assert!(text.contains("FF BEGIN:VEVENT ]8;;x "), "{name}: {text:?}");
+            assert!(text.contains(" A B C D"), "{name}: {text:?}");
+        }
+    }
+    // Only the CRLF line ends of the format itself remain.
+    assert!(!text
+        .replace("\r\n", "")
+        .contains(['\r', '\u{1b}', '\u{85}', '\u{2028}']));
+}

@@ -37,17 +37,45 @@ pub fn check_web_url(web_url: &str) -> Result<Url> {
 /// The longest URL text an error repeats.
 const MAX_ECHOED_URL_CHARS: usize = 200;
 
-/// A URL as an error may repeat it: any `user:password@` before the host replaced by `***@`
-/// (also in text that does not parse), cut to 200 characters.
+/// A URL as an error may repeat it: any `user:password@` before the host replaced by `***@`,
+/// cut to 200 characters. A URL with a host is redacted as parsed (`https:/u:pw@h/` has the
+/// credentials `u:pw` although it lacks a slash); other text by the text rule (`redact_text`).
 pub fn redact_url(text: &str) -> String {
-    let authority_start = text.find("://").map_or(0, |i| i + 3);
-    let rest = &text[authority_start..];
-    let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let redacted = match rest[..authority_len].rfind('@') {
-        Some(at) => format!("{}***{}", &text[..authority_start], &rest[at..]),
-        None => text.to_string(),
+    let redacted = match Url::parse(text) {
+        Ok(mut url) if url.has_host() => {
+            if !url.username().is_empty() || url.password().is_some() {
+                // Both only fail for URLs without a host.
+                let _ = url.set_password(None);
+                let _ = url.set_username("***");
+            }
+            url.to_string()
+        }
+        _ => redact_text(text),
     };
     redacted.chars().take(MAX_ECHOED_URL_CHARS).collect()
+}
+
+/// Text that is no URL with a host: everything before the last `@` of what would be the
+/// authority (after `scheme:` and its slashes, else from the start) replaced by `***`.
+fn redact_text(text: &str) -> String {
+    let authority_start = text
+        .split_once(':')
+        .filter(|(scheme, rest)| {
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                && rest.starts_with(['/', '\\'])
+        })
+        .map_or(0, |(_, rest)| {
+            text.len() - rest.trim_start_matches(['/', '\\']).len()
+        });
+    let rest = &text[authority_start..];
+    let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_len].rfind('@') {
+        Some(at) => format!("{}***{}", &text[..authority_start], &rest[at..]),
+        None => text.to_string(),
+    }
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -110,5 +138,21 @@ mod tests {
         );
         assert_eq!(redact_url("https://shop.example/"), "https://shop.example/");
         assert_eq!(redact_url(&"x".repeat(500)).len(), 200);
+    }
+
+    #[test]
+    fn credentials_are_redacted_however_many_slashes_follow_the_scheme() {
+        for (text, redacted) in [
+            ("https:/u:Geheim99@h/", "https://***@h/"),
+            ("https:///u:Geheim99@h/", "https://***@h/"),
+            ("https:u:Geheim99@h/", "https://***@h/"),
+            ("https:\\\\u:Geheim99@h/", "https://***@h/"),
+            // Not a URL: everything before the authority's last `@` is masked.
+            ("x:/u:Geheim99@h:99999/", "x:/***@h:99999/"),
+            ("https://u:Gehe im99@h/", "https://***@h/"),
+            ("admin:Geheim99@shop.example", "***@shop.example"),
+        ] {
+            assert_eq!(redact_url(text), redacted, "{text}");
+        }
     }
 }
