@@ -215,6 +215,25 @@ pub fn trusted_key(
     Ok(builtin_key(builtin, origin, &key_id(text)?)?.unwrap_or(pinned))
 }
 
+/// When the cached file was issued, if it verifies with the key its own `kid` names (a built-in
+/// vendor key of the origin, else the pinned key): the replay check compares a new file's
+/// `issued` with it (docs/domain.md). Verified with the new file's key instead, a cached file of
+/// the vendor's previous key would not verify, and an older file signed with the next key
+/// would pass as new.
+pub fn cached_issued(
+    builtin: &[VendorKey],
+    origin: &str,
+    cached: &str,
+    pinned: VerifyingKey,
+    expected_email: &str,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let key = trusted_key(builtin, origin, cached, pinned).ok()?;
+    verify(cached, &key, expected_email, now)
+        .ok()
+        .map(|verified| verified.issued)
+}
+
 /// The published ed25519 key with `kid` (a shop publishes two during a rotation).
 pub fn published_key(keys: &crate::model::KeySet, kid: &str) -> Result<VerifyingKey> {
     let published = keys

@@ -79,8 +79,10 @@ impl<'de> Deserialize<'de> for Password {
     }
 }
 
-/// What the keychain holds for one account (`{"password","shop_key"}`, docs/domain.md).
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What the keychain holds for one account (`{"password","shop_key"}`, docs/domain.md). Not
+/// `Serialize`: it is written only by [`Secret::to_json`] into the keychain, so no generic
+/// serializer (a log, an IPC answer, a cache file) can ever take the password along.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 pub struct Secret {
     /// The WordPress application password.
     pub password: Password,
@@ -115,8 +117,9 @@ impl Secret {
     }
 }
 
-/// A proxy's Basic credentials (`{"username","password"}` in the keychain, docs/proxy.md).
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A proxy's Basic credentials (`{"username","password"}` in the keychain, docs/proxy.md); not
+/// `Serialize`, like [`Secret`].
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 pub struct ProxyCredential {
     /// The user name the proxy knows (often `DOMAIN\user` or an e-mail address).
     pub username: String,
@@ -497,6 +500,38 @@ pub mod one_session {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Autoref specialisation: `serializable()` is true exactly for `Serialize` types.
+    struct Probe<T>(std::marker::PhantomData<T>);
+    trait ViaSerialize {
+        fn serializable(&self) -> bool {
+            true
+        }
+    }
+    impl<T: Serialize> ViaSerialize for Probe<T> {}
+    trait Fallback {
+        fn serializable(&self) -> bool {
+            false
+        }
+    }
+    impl<T> Fallback for &Probe<T> {}
+
+    #[test]
+    fn secrets_cannot_be_serialized_by_accident() {
+        use std::marker::PhantomData;
+        assert!(
+            Probe::<String>(PhantomData).serializable(),
+            "the probe works"
+        );
+        assert!(!(&Probe::<Secret>(PhantomData)).serializable());
+        assert!(!(&Probe::<ProxyCredential>(PhantomData)).serializable());
+        // Written into the keychain by hand, and read back.
+        let secret = Secret {
+            password: "geheim".into(),
+            shop_key: "key".into(),
+        };
+        assert_eq!(Secret::from_json(&secret.to_json(), "u").unwrap(), secret);
+    }
 
     #[test]
     fn memory_store_keeps_overwrites_and_deletes() {

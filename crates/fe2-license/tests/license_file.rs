@@ -306,3 +306,50 @@ fn the_key_id_chooses_among_published_and_built_in_keys() {
         "update docs/domain.md with the list"
     );
 }
+
+#[test]
+fn a_cached_file_is_dated_with_the_key_its_own_kid_names() {
+    // The vendor rotates from v1 to v2: the cached file carries v1, a replayed older one v2.
+    let keys: Vec<&'static str> = [5u8, 6]
+        .iter()
+        .map(|seed| &*license_file::public_key_to_base64(&key(*seed).verifying_key()).leak())
+        .collect();
+    let origin = "https://www.alamos-gmbh.com";
+    let vendor = [
+        license_file::VendorKey {
+            origin,
+            kid: "v1",
+            public_key: keys[0],
+        },
+        license_file::VendorKey {
+            origin,
+            kid: "v2",
+            public_key: keys[1],
+        },
+    ];
+    let lic = license(&[("fe2-persons", 20)]);
+    let cached = license_file::sign(&lic, at("2025-07-02T12:00:00Z"), &key(5), "v1");
+    let replayed = license_file::sign(&lic, at("2025-07-01T12:00:00Z"), &key(6), "v2");
+    let pinned = key(9).verifying_key();
+    let now = at("2025-07-03T00:00:00Z");
+    // The new file's key cannot date the cached file: that hid the replay.
+    let new_key = license_file::trusted_key(&vendor, origin, &replayed, pinned).unwrap();
+    assert!(license_file::verify(&cached, &new_key, EMAIL, now).is_err());
+    assert_eq!(
+        license_file::cached_issued(&vendor, origin, &cached, pinned, EMAIL, now),
+        Some(at("2025-07-02T12:00:00Z"))
+    );
+    // Without built-in keys the pinned key dates it, as before.
+    let pinned_file = license_file::sign(&lic, at("2025-07-02T12:00:00Z"), &key(9), "shop");
+    assert_eq!(
+        license_file::cached_issued(
+            &[],
+            "https://shop.example",
+            &pinned_file,
+            pinned,
+            EMAIL,
+            now
+        ),
+        Some(at("2025-07-02T12:00:00Z"))
+    );
+}

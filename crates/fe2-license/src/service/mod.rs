@@ -798,8 +798,8 @@ impl Service {
         self.note_shop_date(&email, &shop);
         let text = text?;
         let now = self.inner.clock.now();
-        let trusted =
-            license_file::trusted_key(license_file::VENDOR_KEYS, &origin?, &text, pinned)?;
+        let origin = origin?;
+        let trusted = license_file::trusted_key(license_file::VENDOR_KEYS, &origin, &text, pinned)?;
         let verified = match license_file::verify(&text, &trusted, &email, now) {
             Ok(verified) => verified,
             Err(e @ (Error::BadSignature | Error::UnsupportedAlgorithm(_))) => {
@@ -808,9 +808,10 @@ impl Service {
             Err(e) => return Err(e),
         };
         // A validly signed but older file is a replay (docs/domain.md): the newer data stays.
-        let cached_issued = cached
-            .and_then(|cached| license_file::verify(&cached, &trusted, &email, now).ok())
-            .map(|cached| cached.issued);
+        let cached_issued = cached.and_then(|cached| {
+            let vendor = license_file::VENDOR_KEYS;
+            license_file::cached_issued(vendor, &origin, &cached, pinned, &email, now)
+        });
         if let Some(cached_issued) = cached_issued.filter(|c| verified.issued < *c) {
             return Err(Error::OlderLicenseFile {
                 cached: cached_issued.to_rfc3339(),
