@@ -7,7 +7,8 @@ use fe2_license::config::Settings;
 use fe2_license::model::{Catalog, Quote, RequestedItem, SwitchOutcome, Ticket};
 use fe2_license::secrets::Password;
 use fe2_license::service::{
-    AppInfo, AuditReport, BudgetReport, Diagnosis, LicenseDetails, LicenseView, LinkTarget, Preview,
+    AppInfo, AuditReport, BudgetReport, Diagnosis, LicenseDetails, LicenseView, LinkTarget,
+    Preview, SavedCalendar,
 };
 use rust_decimal::Decimal;
 use tauri::{AppHandle, Runtime, State};
@@ -272,6 +273,6 @@ pub async fn run_doctor(state: State<'_, AppState>, email: String) -> IpcResult<
 /// memory, in the Downloads folder (below `FE2_LICENSE_HOME`: `data/exports`), and returns
 /// its path: the app has no save dialog.
 #[tauri::command]
-pub async fn export_calendar(state: State<'_, AppState>) -> IpcResult<String> {
-    Ok(state.service.save_calendar().await?.display().to_string())
+pub async fn export_calendar(state: State<'_, AppState>) -> IpcResult<SavedCalendar> {
+    Ok(state.service.save_calendar().await?)
 }

@@ -232,23 +232,26 @@ fn the_capability_allows_the_main_window_only() {
 #[test]
 fn export_calendar_saves_the_file_below_the_data_home_and_returns_its_path() {
     let h = signed_in_harness();
-    let path = invoke(&h.main, "export_calendar", json!({}))
+    let saved = invoke(&h.main, "export_calendar", json!({}))
         .unwrap_or_else(|e| panic!("export_calendar: {e}"));
+    let path = &saved["path"];
+    assert_eq!(saved["replaced"], false, "{saved}");
     let expected = h
         .home
         .path()
         .join("data")
         .join("exports")
         .join(fe2_license::service::CALENDAR_FILE_NAME);
-    assert_eq!(path, expected.display().to_string());
+    assert_eq!(*path, expected.display().to_string());
     let text = std::fs::read_to_string(&expected).unwrap();
     assert!(text.starts_with("BEGIN:VCALENDAR\r\n"), "{text}");
     assert!(
         text.contains("BEGIN:VEVENT") && text.contains("TRIGGER:-P30D"),
         "{text}"
     );
-    // Again: the same file replaced, nothing else written beside it.
-    invoke(&h.main, "export_calendar", json!({})).unwrap();
+    // Again: the same file replaced, nothing else written beside it, and the answer says so.
+    let again = invoke(&h.main, "export_calendar", json!({})).unwrap();
+    assert_eq!(again["replaced"], true, "{again}");
     let beside: Vec<_> = std::fs::read_dir(expected.parent().unwrap())
         .unwrap()
         .flatten()

@@ -7,13 +7,13 @@ const PATH = '/home/kommune/Downloads/fe2-lizenzen.ics';
 
 describe('calendar export', () => {
   test('the button saves the file once and says where, with progress meanwhile', async () => {
-    let release: (path: string) => void = () => {};
+    let release: (saved: { path: string; replaced: boolean }) => void = () => {};
     const { count } = mountApp({
       views: [view(faqLicense())],
       hash: '#/budget',
       handlers: {
         budget: () => [],
-        export_calendar: () => new Promise<string>((resolve) => (release = resolve)),
+        export_calendar: () => new Promise((resolve) => (release = resolve)),
       },
     });
     const button = (await screen.findByTestId('calendar-export')) as HTMLButtonElement;
@@ -23,12 +23,24 @@ describe('calendar export', () => {
     expect(screen.getByText('Kalender wird gespeichert …')).toBeTruthy();
     // A second click while it runs does not start another export.
     await fireEvent.click(button);
-    release(PATH);
+    release({ path: PATH, replaced: false });
     await waitFor(() =>
-      expect(screen.getByTestId('calendar-saved').textContent).toBe(`Kalender gespeichert: ${PATH}`),
+      expect(screen.getByTestId('calendar-saved').textContent?.trim()).toBe(`Kalender gespeichert: ${PATH}`),
     );
     expect(button.disabled).toBe(false);
     expect(count('export_calendar')).toBe(1);
+  });
+
+  test('a replaced earlier export is said', async () => {
+    mountApp({
+      views: [view(faqLicense())],
+      hash: '#/budget',
+      handlers: { budget: () => [], export_calendar: { path: PATH, replaced: true } },
+    });
+    await fireEvent.click(await screen.findByTestId('calendar-export'));
+    const saved = await screen.findByTestId('calendar-saved');
+    expect(saved.dataset.replaced).toBe('true');
+    expect(saved.textContent).toContain('Die frühere Datei mit diesem Namen wurde ersetzt');
   });
 
   test('a failure is explained; English texts', async () => {

@@ -6,7 +6,7 @@ use fe2_license::config::Settings;
 use fe2_license::model::{Catalog, Quote, RequestedItem, SwitchOutcome, TicketTopic};
 use fe2_license::service::{
     AppInfo, AuditReport, BudgetReport, Diagnosis, LicenseDetails, LicenseView, LinkTarget,
-    Preview, RefreshState,
+    Preview, RefreshState, SavedCalendar,
 };
 use fe2_license::{ErrorClass, ErrorCode, ErrorInfo};
 use std::fmt::Write;
@@ -34,6 +34,7 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
     BudgetReport::export_all(cfg)?;
     AuditReport::export_all(cfg)?;
     Diagnosis::export_all(cfg)?;
+    SavedCalendar::export_all(cfg)?;
     TicketTopic::export_all(cfg)?;
     ErrorInfo::export_all(cfg)?;
     ErrorCode::export_all(cfg)?;

@@ -13,6 +13,7 @@ export const dePages = {
   'calendar.export': 'Kalender exportieren',
   'calendar.exporting': 'Kalender wird gespeichert …',
   'calendar.saved': 'Kalender gespeichert: {path}',
+  'calendar.replaced': 'Kalender gespeichert: {path}. Die frühere Datei mit diesem Namen wurde ersetzt; erneut importiert, aktualisiert sie die Termine.',
   'budget.loading': 'Haushalt wird berechnet …',
   'budget.year': 'Haushaltsjahr {year}',
   'budget.empty': 'Noch keine Lizenz eingerichtet.',

@@ -29,6 +29,7 @@ export const en = {
   'calendar.export': 'Export calendar',
   'calendar.exporting': 'Saving the calendar …',
   'calendar.saved': 'Calendar saved: {path}',
+  'calendar.replaced': 'Calendar saved: {path}. The earlier file of that name was replaced; imported again, it updates the events.',
   'budget.loading': 'Computing the budget …',
   'budget.year': 'Budget year {year}',
   'budget.empty': 'No license set up yet.',

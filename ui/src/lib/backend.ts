@@ -13,6 +13,7 @@ import type {
   Preview,
   Quote,
   RequestedItem,
+  SavedCalendar,
   Settings,
   SwitchOutcome,
   Ticket,
@@ -118,8 +119,8 @@ export const auditLog = () => call<AuditReport>('audit_log');
 /** Sets (or clears with null) an account's default order reference; the core checks it. */
 export const setDefaultReference = (email: string, reference: string | null) =>
   call<LicenseView>('set_default_reference', { email, reference });
-/** Saves the calendar file of every license (Downloads folder); returns its path. */
-export const exportCalendar = () => call<string>('export_calendar');
+/** Saves the calendar file of every license (Downloads folder); returns where, and whether it replaced one. */
+export const exportCalendar = () => call<SavedCalendar>('export_calendar');
 /** "Verbindung prüfen": the doctor's checks for an account's shop and sign-in. */
 export const runDoctor = (email: string) => call<Diagnosis>('run_doctor', { email });
 /** Saves settings and returns what is in force. */

@@ -35,7 +35,7 @@ use view::{sort_views, view};
 pub use crate::error::ErrorInfo;
 pub use audit::{AuditReport, OrderNote};
 pub use budget::{AccountBudget, BudgetReport, BUDGET_YEARS};
-pub use calendar::CALENDAR_FILE_NAME;
+pub use calendar::{SavedCalendar, CALENDAR_FILE_NAME};
 pub use doctor::{CheckKind, CheckOutcome, Diagnosis, DoctorCheck};
 pub use links::LinkTarget;
 pub use view::{shown_urgency, LicenseView, Verification};

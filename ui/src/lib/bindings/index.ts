@@ -44,6 +44,7 @@ export type { Renewal } from './Renewal';
 export type { RenewalLine } from './RenewalLine';
 export type { RenewalReminder } from './RenewalReminder';
 export type { RequestedItem } from './RequestedItem';
+export type { SavedCalendar } from './SavedCalendar';
 export type { ScheduledChange } from './ScheduledChange';
 export type { Settings } from './Settings';
 export type { SetupFee } from './SetupFee';
