@@ -48,6 +48,18 @@ pub fn env_path(name: &str) -> PathBuf {
     path
 }
 
+/// Installs the setup program silently for this user into `folder` and asserts it succeeded.
+pub fn install_for_user(wine: &Wine, folder: &str) {
+    let installer = env_path("FE2_WINDOWS_INSTALLER");
+    std::fs::copy(&installer, wine.unix_path("C:\\fe2-setup.exe")).expect("copy the installer");
+    let installed = wine.run_cmd(
+        &format!("C:\\fe2-setup.exe /S /CurrentUser /D={folder}"),
+        &[],
+    );
+    wine.wait_idle();
+    assert_eq!(installed.code, 0, "install: {installed:?}");
+}
+
 /// What a finished Windows program did.
 #[derive(Debug)]
 pub struct Run {

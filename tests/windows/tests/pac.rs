@@ -55,15 +55,8 @@ fn closed_port() -> u16 {
 #[ignore = "wine: run by scripts/windows.sh test"]
 fn a_pac_script_on_loopback_chooses_the_proxy_and_the_user_setting_its_exceptions() {
     let wine = Wine::boot();
-    let installer = env_path("FE2_WINDOWS_INSTALLER");
-    std::fs::copy(&installer, wine.unix_path("C:\\fe2-setup.exe")).expect("copy the installer");
     let folder = "C:\\FE2 PAC Test";
-    let installed = wine.run_cmd(
-        &format!("C:\\fe2-setup.exe /S /CurrentUser /D={folder}"),
-        &[],
-    );
-    wine.wait_idle();
-    assert_eq!(installed.code, 0, "install: {installed:?}");
+    install_for_user(&wine, folder);
     let cli_exe = format!("{folder}\\fe2-license.exe");
     let cli = |args: &[&str], stdin: &str| {
         let mut all = vec![cli_exe.as_str()];

@@ -33,15 +33,8 @@ fn set_policy(wine: &Wine, hive: &str, name: &str, kind: &str, data: &str) {
 #[ignore = "wine: run by scripts/windows.sh test"]
 fn registry_policies_beat_the_settings_of_the_installed_cli() {
     let wine = Wine::boot();
-    let installer = env_path("FE2_WINDOWS_INSTALLER");
-    std::fs::copy(&installer, wine.unix_path("C:\\fe2-setup.exe")).expect("copy the installer");
     let folder = "C:\\FE2 Policy Test";
-    let installed = wine.run_cmd(
-        &format!("C:\\fe2-setup.exe /S /CurrentUser /D={folder}"),
-        &[],
-    );
-    wine.wait_idle();
-    assert_eq!(installed.code, 0, "install: {installed:?}");
+    install_for_user(&wine, folder);
 
     let state = tempfile::tempdir().unwrap();
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
